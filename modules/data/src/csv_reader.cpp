@@ -1,0 +1,813 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <initializer_list>
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <tradpal/data/csv.hpp>
+
+namespace tradpal::data {
+namespace {
+
+constexpr std::size_t kBufferBytes = std::size_t{4} << 20;
+constexpr std::size_t kMaxLineBytes = std::size_t{1} << 20;
+
+// ---- byte sources
+
+class ByteSource {
+public:
+    virtual ~ByteSource() = default;
+    /// Reads up to `capacity` bytes; 0 at the end. Throws: tradpal::Exception.
+    virtual std::size_t read(char* dst, std::size_t capacity) = 0;
+};
+
+class FdSource final : public ByteSource {
+public:
+    FdSource(int fd, bool owned, std::string name)
+        : fd_(fd), owned_(owned), name_(std::move(name)) {}
+    FdSource(const FdSource&) = delete;
+    FdSource& operator=(const FdSource&) = delete;
+    ~FdSource() override {
+        if (owned_) {
+            ::close(fd_);
+        }
+    }
+    std::size_t read(char* dst, std::size_t capacity) override {
+        for (;;) {
+            const ssize_t n = ::read(fd_, dst, capacity);
+            if (n >= 0) {
+                return static_cast<std::size_t>(n);
+            }
+            if (errno != EINTR) {
+                throw Exception(ErrorCode::IoError,
+                                fmt::format("cannot read {}: {}", name_, std::strerror(errno)));
+            }
+        }
+    }
+
+private:
+    int fd_;
+    bool owned_;
+    std::string name_;
+};
+
+class GzipSource final : public ByteSource {
+public:
+    GzipSource(gzFile gz, std::string name) : gz_(gz), name_(std::move(name)) {
+        gzbuffer(gz_, 1U << 20);
+    }
+    GzipSource(const GzipSource&) = delete;
+    GzipSource& operator=(const GzipSource&) = delete;
+    ~GzipSource() override { gzclose(gz_); }
+    std::size_t read(char* dst, std::size_t capacity) override {
+        const int n =
+            gzread(gz_, dst, static_cast<unsigned>(std::min<std::size_t>(capacity, 1U << 30)));
+        if (n < 0) {
+            int code = 0;
+            const char* msg = gzerror(gz_, &code);
+            throw Exception(ErrorCode::ParseError,
+                            fmt::format("{}: cannot decompress: {}", name_, msg));
+        }
+        return static_cast<std::size_t>(n);
+    }
+
+private:
+    gzFile gz_;
+    std::string name_;
+};
+
+class StringSource final : public ByteSource {
+public:
+    explicit StringSource(std::string text) : text_(std::move(text)) {}
+    std::size_t read(char* dst, std::size_t capacity) override {
+        const std::size_t n = std::min(capacity, text_.size() - pos_);
+        std::memcpy(dst, text_.data() + pos_, n);
+        pos_ += n;
+        return n;
+    }
+
+private:
+    std::string text_;
+    std::size_t pos_ = 0;
+};
+
+// ---- small text helpers
+
+std::string_view trim(std::string_view s) noexcept {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+// Lower-case letters and digits only: "Volume_(BTC)" -> "volumebtc", "Adj Close" -> "adjclose".
+std::string normalize_name(std::string_view name) {
+    std::string out;
+    for (char c : name) {
+        if (std::isalnum(static_cast<unsigned char>(c)) != 0) {
+            out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+        }
+    }
+    return out;
+}
+
+bool contains_ignore_case(std::string_view text, std::string_view needle) {
+    return normalize_name(text).find(needle) != std::string::npos;
+}
+
+// End of the field starting at p: the next delimiter outside quotes, or `end`.
+const char* field_end(const char* p, const char* end, char delim) noexcept {
+    if (p < end && *p == '"') {
+        ++p;
+        while (p < end) {
+            if (*p == '"') {
+                if (p + 1 < end && p[1] == '"') {
+                    p += 2;
+                    continue;
+                }
+                ++p;
+                break;
+            }
+            ++p;
+        }
+    }
+    const void* d = std::memchr(p, delim, static_cast<std::size_t>(end - p));
+    return d == nullptr ? end : static_cast<const char*>(d);
+}
+
+// The field's text without surrounding blanks and quotes.
+std::string_view field_text(const char* begin, const char* end) noexcept {
+    std::string_view s = trim(std::string_view(begin, static_cast<std::size_t>(end - begin)));
+    if (s.size() >= 2 && s.front() == '"' && s.back() == '"') {
+        s = trim(s.substr(1, s.size() - 2));
+    }
+    return s;
+}
+
+std::vector<std::string> split_fields(std::string_view line, char delim) {
+    std::vector<std::string> fields;
+    const char* p = line.data();
+    const char* end = p + line.size();
+    for (;;) {
+        const char* e = field_end(p, end, delim);
+        fields.emplace_back(field_text(p, e));
+        if (e == end) {
+            break;
+        }
+        p = e + 1;
+    }
+    return fields;
+}
+
+bool is_null_token(std::string_view s) noexcept {
+    return s.empty() || s == "null" || s == "NULL" || s == "Null" || s == "NaN" || s == "nan" ||
+           s == "NAN" || s == "NA" || s == "N/A" || s == "n/a" || s == "None" || s == "-";
+}
+
+bool parses_as_number(std::string_view s) {
+    if (!s.empty() && s.front() == '+') {
+        s.remove_prefix(1);
+    }
+    double v = 0;
+    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return ec == std::errc{} && ptr == s.data() + s.size();
+}
+
+char detect_delimiter(std::string_view line) {
+    char best = ',';
+    std::ptrdiff_t best_count = 0;
+    for (char c : {',', ';', '\t', '|'}) {
+        const auto n = std::count(line.begin(), line.end(), c);
+        if (n > best_count) {
+            best = c;
+            best_count = n;
+        }
+    }
+    return best;
+}
+
+enum class FieldStatus { Ok, Null, Bad };
+
+}  // namespace
+
+// ---- names
+
+std::string_view to_string(CsvFormat format) noexcept {
+    switch (format) {
+        case CsvFormat::Auto:
+            return "auto";
+        case CsvFormat::Generic:
+            return "generic";
+        case CsvFormat::Kaggle:
+            return "kaggle";
+        case CsvFormat::Yahoo:
+            return "yahoo";
+        case CsvFormat::CryptoDataDownload:
+            return "cryptodatadownload";
+        case CsvFormat::Binance:
+            return "binance";
+    }
+    return "auto";
+}
+
+Result<CsvFormat> parse_csv_format(std::string_view text) {
+    for (CsvFormat f : {CsvFormat::Auto, CsvFormat::Generic, CsvFormat::Kaggle, CsvFormat::Yahoo,
+                        CsvFormat::CryptoDataDownload, CsvFormat::Binance}) {
+        if (text == to_string(f)) {
+            return f;
+        }
+    }
+    if (text == "cdd") {
+        return CsvFormat::CryptoDataDownload;
+    }
+    return fail(ErrorCode::InvalidArgument,
+                fmt::format("unknown CSV format '{}' (expected auto, generic, kaggle, yahoo, "
+                            "cryptodatadownload or binance)",
+                            text));
+}
+
+Result<OnError> parse_on_error(std::string_view text) {
+    if (text == "fail") {
+        return OnError::Fail;
+    }
+    if (text == "skip") {
+        return OnError::Skip;
+    }
+    return fail(ErrorCode::InvalidArgument,
+                fmt::format("unknown --on-error '{}' (expected fail or skip)", text));
+}
+
+std::string_view to_string(BarField field) noexcept {
+    constexpr std::array<std::string_view, kBarFieldCount> kNames = {
+        "time", "open", "high", "low", "close", "volume", "adj_close"};
+    return kNames[static_cast<std::size_t>(field)];
+}
+
+Result<BarField> parse_bar_field(std::string_view text) {
+    for (std::size_t i = 0; i < kBarFieldCount; ++i) {
+        if (text == to_string(static_cast<BarField>(i))) {
+            return static_cast<BarField>(i);
+        }
+    }
+    return fail(ErrorCode::InvalidArgument,
+                fmt::format("unknown column role '{}' (expected time, open, high, low, close, "
+                            "volume or adj_close)",
+                            text));
+}
+
+// ---- the reader
+
+struct CsvReader::Impl {
+    std::string name;
+    std::unique_ptr<ByteSource> source;
+    CsvOptions options;
+    CsvLayout layout;
+    CsvStats stats;
+    std::uint64_t input_size = 0;
+
+    std::vector<char> buffer;
+    std::size_t begin = 0;
+    std::size_t end = 0;
+    bool eof = false;
+    bool last_line_unterminated = false;
+    std::optional<std::pair<std::string, std::uint64_t>>
+        pending;            // first line of a headerless file
+    std::vector<int> role;  // per column: BarField index or -1
+
+    Error line_too_long() const {
+        return fail(ErrorCode::ParseError,
+                    fmt::format("{}:{}: line is longer than 1 MiB (is this a CSV file?)", name,
+                                stats.lines + 1));
+    }
+
+    // The next physical line without "\n" / "\r\n"; valid until the next call.
+    Result<bool> next_line(std::string_view& line) {
+        for (;;) {
+            const char* start = buffer.data() + begin;
+            const std::size_t avail = end - begin;
+            if (const void* nl = std::memchr(start, '\n', avail)) {
+                const auto len = static_cast<std::size_t>(static_cast<const char*>(nl) - start);
+                if (len > kMaxLineBytes) {
+                    return line_too_long();
+                }
+                begin += len + 1;
+                stats.bytes += len + 1;
+                ++stats.lines;
+                line = std::string_view(start, len);
+                if (!line.empty() && line.back() == '\r') {
+                    line.remove_suffix(1);
+                }
+                return true;
+            }
+            if (eof) {
+                if (avail == 0) {
+                    return false;
+                }
+                begin = end;
+                stats.bytes += avail;
+                ++stats.lines;
+                last_line_unterminated = true;
+                line = std::string_view(start, avail);
+                if (!line.empty() && line.back() == '\r') {
+                    line.remove_suffix(1);
+                }
+                return true;
+            }
+            if (avail > kMaxLineBytes) {
+                return line_too_long();
+            }
+            std::memmove(buffer.data(), start, avail);
+            begin = 0;
+            end = avail;
+            const std::size_t n = source->read(buffer.data() + end, buffer.size() - end);
+            eof = n == 0;
+            end += n;
+        }
+    }
+
+    Result<void> inspect();
+    Result<void> map_columns(const std::vector<std::string>& first_fields);
+    Result<std::size_t> read_batch(BarSeries& out, std::vector<std::uint64_t>* lines);
+    // Parses one data line. Returns Ok (bar filled), Null (no prices: an empty row) or Bad.
+    FieldStatus parse_row(std::string_view line, Bar& bar, std::string& reason) const;
+    // Parses the number field starting at p; end_out receives the end of the field.
+    FieldStatus parse_number(const char* p, const char* line_end, BarField field, double& out,
+                             std::string& reason, const char*& end_out) const;
+};
+
+Result<void> CsvReader::Impl::inspect() {
+    buffer.resize(kBufferBytes);
+    std::string_view line;
+    // Skip leading blank lines; the first non-blank line is a banner, a header or data.
+    do {
+        auto more = next_line(line);
+        if (!more) {
+            return more.error();
+        }
+        if (!*more) {
+            return fail(ErrorCode::ParseError,
+                        fmt::format("{} is empty: no header, no rows", name));
+        }
+        if (stats.lines == 1 && line.starts_with("\xEF\xBB\xBF")) {
+            line.remove_prefix(3);  // UTF-8 byte-order mark
+        }
+    } while (trim(line).empty());
+
+    if (contains_ignore_case(line, "cryptodatadownload") || line.starts_with("http")) {
+        layout.banner_lines = 1;
+        stats.notes.push_back(fmt::format("line {} is a banner, skipped", stats.lines));
+        do {
+            auto more = next_line(line);
+            if (!more) {
+                return more.error();
+            }
+            if (!*more) {
+                return fail(ErrorCode::ParseError,
+                            fmt::format("{} has a banner line but no header or rows", name));
+            }
+        } while (trim(line).empty());
+    }
+
+    layout.delimiter = options.delimiter != '\0' ? options.delimiter : detect_delimiter(line);
+    std::vector<std::string> fields = split_fields(line, layout.delimiter);
+    if (options.header) {
+        layout.header = *options.header;
+    } else {
+        const bool data_like = fields.size() >= 2 && try_parse_timestamp(fields[0]).has_value() &&
+                               parses_as_number(fields[1]);
+        layout.header = !data_like;
+    }
+    layout.field_count = fields.size();
+    if (layout.header) {
+        layout.header_names = fields;
+    } else {
+        pending.emplace(std::string(line), stats.lines);
+    }
+    return map_columns(fields);
+}
+
+Result<void> CsvReader::Impl::map_columns(const std::vector<std::string>& first_fields) {
+    std::vector<std::string> names;
+    for (const auto& f : layout.header_names) {
+        names.push_back(normalize_name(f));
+    }
+    const auto has = [&](std::string_view n) {
+        return std::find(names.begin(), names.end(), n) != names.end();
+    };
+    const auto first_of = [&](std::initializer_list<std::string_view> aliases) {
+        for (std::string_view alias : aliases) {
+            for (std::size_t i = 0; i < names.size(); ++i) {
+                if (names[i] == alias) {
+                    return static_cast<int>(i);
+                }
+            }
+        }
+        return -1;
+    };
+
+    CsvFormat format = options.format;
+    if (format == CsvFormat::Auto) {
+        if (layout.header && has("weightedprice") && has("volumebtc")) {
+            format = CsvFormat::Kaggle;
+        } else if (layout.header && has("adjclose") && has("date")) {
+            format = CsvFormat::Yahoo;
+        } else if (layout.banner_lines > 0 ||
+                   (layout.header && (has("unix") || has("unixtimestamp")) && has("symbol"))) {
+            format = CsvFormat::CryptoDataDownload;
+        } else if (!layout.header && layout.field_count == 12) {
+            format = CsvFormat::Binance;
+        } else {
+            format = CsvFormat::Generic;
+        }
+    } else if ((format == CsvFormat::Kaggle || format == CsvFormat::Yahoo ||
+                format == CsvFormat::CryptoDataDownload) &&
+               !layout.header) {
+        return fail(ErrorCode::ParseError,
+                    fmt::format("{}: format {} expects a header line, but line {} is data", name,
+                                to_string(format), stats.lines));
+    } else if (format == CsvFormat::Binance && layout.header) {
+        return fail(ErrorCode::ParseError,
+                    fmt::format("{}: Binance kline files have no header, but line {} is not data",
+                                name, stats.lines));
+    }
+    layout.format = format;
+
+    auto& col = layout.column;
+    col.fill(-1);
+    if (layout.header) {
+        col[0] = first_of({"unix", "unixtimestamp", "timestamp", "timestamputc", "opentime", "time",
+                           "datetime", "date", "ts", "t", "", "unnamed0"});
+        col[1] = first_of({"open", "o", "openprice"});
+        col[2] = first_of({"high", "h", "highprice"});
+        col[3] = first_of({"low", "l", "lowprice"});
+        col[4] = first_of({"close", "c", "closeprice", "last"});
+        col[5] = first_of({"volume", "vol", "v", "basevolume"});
+        if (col[5] <
+            0) {  // "Volume BTC", "Volume_(BTC)": the first volume column is the base asset
+            for (std::size_t i = 0; i < names.size() && col[5] < 0; ++i) {
+                if (names[i].starts_with("volume")) {
+                    col[5] = static_cast<int>(i);
+                }
+            }
+        }
+        col[6] = first_of({"adjclose", "adjustedclose"});
+    } else {
+        for (int i = 0; i < 6 && i < static_cast<int>(layout.field_count); ++i) {
+            col[static_cast<std::size_t>(i)] = i;
+        }
+    }
+    for (const auto& [field, selector] : options.columns) {
+        int index = -1;
+        if (!selector.empty() && std::all_of(selector.begin(), selector.end(),
+                                             [](char c) { return c >= '0' && c <= '9'; })) {
+            index = std::stoi(selector);
+            if (index >= static_cast<int>(layout.field_count)) {
+                return fail(ErrorCode::InvalidArgument,
+                            fmt::format("{}: column {} for '{}' does not exist (the file has {} "
+                                        "columns)",
+                                        name, index, to_string(field), layout.field_count));
+            }
+        } else {
+            index = first_of({normalize_name(selector)});
+            if (index < 0) {
+                return fail(
+                    ErrorCode::InvalidArgument,
+                    fmt::format("{}: no column named '{}' for '{}' (header: {})", name, selector,
+                                to_string(field), fmt::join(layout.header_names, ",")));
+            }
+        }
+        col[static_cast<std::size_t>(field)] = index;
+    }
+    for (BarField f :
+         {BarField::Time, BarField::Open, BarField::High, BarField::Low, BarField::Close}) {
+        if (col[static_cast<std::size_t>(f)] < 0) {
+            return fail(
+                ErrorCode::ParseError,
+                fmt::format("{}: no '{}' column found (header: {}); name it with "
+                            "--columns {}=<name or index>",
+                            name, to_string(f),
+                            layout.header ? fmt::format("{}", fmt::join(layout.header_names, ","))
+                                          : fmt::format("none, {} columns", first_fields.size()),
+                            to_string(f)));
+        }
+    }
+    if (col[5] < 0) {
+        stats.notes.push_back("no volume column: volume set to 0");
+    }
+    if (options.adjust && col[6] < 0) {
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("{}: --adjust needs an 'Adj Close' column", name));
+    }
+    if (!options.adjust) {
+        col[6] = -1;  // not read at all
+    } else {
+        stats.notes.push_back("prices adjusted by Adj Close / Close");
+    }
+    role.assign(layout.field_count, -1);
+    for (std::size_t f = 0; f < kBarFieldCount; ++f) {
+        if (col[f] >= 0) {
+            role[static_cast<std::size_t>(col[f])] = static_cast<int>(f);
+        }
+    }
+    if (layout.header) {
+        stats.notes.push_back(fmt::format("time from column '{}'",
+                                          layout.header_names[static_cast<std::size_t>(col[0])]));
+    }
+    return {};
+}
+
+FieldStatus CsvReader::Impl::parse_number(const char* p, const char* line_end, BarField field,
+                                          double& out, std::string& reason,
+                                          const char*& end_out) const {
+    const char delim = layout.delimiter;
+    // Fast path: a plain number directly followed by the delimiter or the end of the line.
+    auto [ptr, ec] = std::from_chars(p, line_end, out);
+    if (ec == std::errc{} && (ptr == line_end || *ptr == delim)) {
+        end_out = ptr;
+        if (std::isfinite(out)) {
+            return FieldStatus::Ok;
+        }
+        if (std::isnan(out)) {
+            return FieldStatus::Null;
+        }
+        reason = fmt::format("'{}' is not finite: '{}'", to_string(field),
+                             std::string_view(p, static_cast<std::size_t>(ptr - p)));
+        return FieldStatus::Bad;
+    }
+    // Slow path: blanks, quotes, '+', null markers, or garbage.
+    end_out = field_end(p, line_end, delim);
+    std::string_view text = field_text(p, end_out);
+    if (is_null_token(text)) {
+        return FieldStatus::Null;
+    }
+    std::string_view digits = text;
+    if (digits.front() == '+') {
+        digits.remove_prefix(1);
+    }
+    const auto r = std::from_chars(digits.data(), digits.data() + digits.size(), out);
+    if (r.ec == std::errc{} && r.ptr == digits.data() + digits.size() && std::isfinite(out)) {
+        return FieldStatus::Ok;
+    }
+    reason = r.ec == std::errc::result_out_of_range
+                 ? fmt::format("'{}' is out of range: '{}'", to_string(field), text)
+                 : fmt::format("'{}' is not a number: '{}'", to_string(field), text);
+    return FieldStatus::Bad;
+}
+
+FieldStatus CsvReader::Impl::parse_row(std::string_view line, Bar& bar, std::string& reason) const {
+    const char delim = layout.delimiter;
+    const char* p = line.data();
+    const char* line_end = p + line.size();
+    std::array<double, kBarFieldCount> value{};
+    std::array<FieldStatus, kBarFieldCount> status{};
+    status.fill(FieldStatus::Ok);
+    std::string_view time_text;
+    const std::size_t n = layout.field_count;
+    const auto wrong_count = [&] {
+        const auto found = std::count(line.begin(), line.end(), delim) + 1;
+        reason = fmt::format("expected {} fields, found {}", n, found);
+        return FieldStatus::Bad;
+    };
+    for (std::size_t i = 0; i < n; ++i) {
+        const int r = role[i];
+        const char* e = nullptr;
+        if (r <= 0) {
+            e = field_end(p, line_end, delim);
+            if (r == 0) {
+                time_text = field_text(p, e);
+            }
+        } else {
+            const auto f = static_cast<std::size_t>(r);
+            status[f] = parse_number(p, line_end, static_cast<BarField>(r), value[f], reason, e);
+            if (status[f] == FieldStatus::Bad) {
+                return FieldStatus::Bad;
+            }
+        }
+        if (i + 1 < n) {
+            if (e == line_end) {
+                return wrong_count();
+            }
+            p = e + 1;
+        } else if (e != line_end) {
+            return wrong_count();
+        }
+    }
+
+    const auto& col = layout.column;
+    const auto has = [&](BarField f) {
+        return col[static_cast<std::size_t>(f)] >= 0;
+    };
+    int null_prices = 0;
+    for (std::size_t f = 1; f <= 4; ++f) {
+        null_prices += status[f] == FieldStatus::Null ? 1 : 0;
+    }
+    if (null_prices == 4) {
+        return FieldStatus::Null;
+    }
+    for (std::size_t f = 1; f < kBarFieldCount; ++f) {
+        if (has(static_cast<BarField>(f)) && status[f] == FieldStatus::Null) {
+            reason = fmt::format("'{}' is missing (empty, NaN or null)",
+                                 to_string(static_cast<BarField>(f)));
+            return FieldStatus::Bad;
+        }
+    }
+    const auto t = try_parse_timestamp(time_text, options.time_unit);
+    if (!t) {
+        reason = fmt::format("'{}' in column 'time' is not a time", time_text);
+        return FieldStatus::Bad;
+    }
+    for (std::size_t f = 1; f <= 4; ++f) {
+        if (value[f] < 0) {
+            reason = fmt::format("negative price in '{}': {}", to_string(static_cast<BarField>(f)),
+                                 value[f]);
+            return FieldStatus::Bad;
+        }
+    }
+    const double volume = has(BarField::Volume) ? value[5] : 0.0;
+    if (volume < 0) {
+        reason = fmt::format("negative volume: {}", volume);
+        return FieldStatus::Bad;
+    }
+    double factor = 1.0;
+    if (has(BarField::AdjClose)) {
+        if (!(value[4] > 0) || !(value[6] >= 0)) {
+            reason = "cannot adjust: close must be positive and 'adj_close' non-negative";
+            return FieldStatus::Bad;
+        }
+        factor = value[6] / value[4];
+    }
+    bar =
+        Bar{*t, value[1] * factor, value[2] * factor, value[3] * factor, value[4] * factor, volume};
+    return FieldStatus::Ok;
+}
+
+Result<std::size_t> CsvReader::Impl::read_batch(BarSeries& out, std::vector<std::uint64_t>* lines) {
+    out.clear();
+    if (lines != nullptr) {
+        lines->clear();
+    }
+    out.reserve(options.batch_rows);
+    Bar bar;
+    std::string reason;
+    const auto handle = [&](std::string_view line, std::uint64_t line_no) -> Result<void> {
+        if (trim(line).empty()) {
+            return {};
+        }
+        switch (parse_row(line, bar, reason)) {
+            case FieldStatus::Ok:
+                out.push_back(bar);
+                if (lines != nullptr) {
+                    lines->push_back(line_no);
+                }
+                ++stats.rows;
+                return {};
+            case FieldStatus::Null:
+                ++stats.empty_rows;
+                if (stats.examples.size() < options.max_examples) {
+                    stats.examples.push_back(
+                        {line_no, "no prices (all empty, NaN or null): skipped"});
+                }
+                return {};
+            case FieldStatus::Bad:
+                break;
+        }
+        if (last_line_unterminated && reason.starts_with("expected")) {
+            reason += " (the last line has no newline: the file looks truncated)";
+        }
+        if (options.on_error == OnError::Fail) {
+            return fail(ErrorCode::ParseError,
+                        fmt::format("{}:{}: {} (use --on-error skip to skip bad rows)", name,
+                                    line_no, reason));
+        }
+        ++stats.rejected;
+        if (stats.examples.size() < options.max_examples) {
+            stats.examples.push_back({line_no, reason});
+        }
+        return {};
+    };
+
+    if (pending) {
+        const auto [text, line_no] = *std::exchange(pending, std::nullopt);
+        if (auto r = handle(text, line_no); !r) {
+            return r.error();
+        }
+    }
+    std::string_view line;
+    while (out.size() < options.batch_rows) {
+        auto more = next_line(line);
+        if (!more) {
+            return more.error();
+        }
+        if (!*more) {
+            break;
+        }
+        if (auto r = handle(line, stats.lines); !r) {
+            return r.error();
+        }
+    }
+    return out.size();
+}
+
+// ---- CsvReader
+
+CsvReader::CsvReader(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
+CsvReader::CsvReader(CsvReader&&) noexcept = default;
+CsvReader& CsvReader::operator=(CsvReader&&) noexcept = default;
+CsvReader::~CsvReader() = default;
+
+Result<CsvReader> CsvReader::start(std::unique_ptr<Impl> impl) {
+    if (impl->options.batch_rows == 0) {
+        return fail(ErrorCode::InvalidArgument, "batch_rows must be positive");
+    }
+    try {
+        if (auto r = impl->inspect(); !r) {
+            return r.error();
+        }
+    } catch (const Exception& e) {
+        return fail(e.code(), e.what());
+    }
+    return CsvReader(std::move(impl));
+}
+
+Result<CsvReader> CsvReader::open(const std::filesystem::path& path, CsvOptions options) {
+    auto impl = std::make_unique<Impl>();
+    impl->options = std::move(options);
+    if (path == "-") {
+        impl->name = "<stdin>";
+        impl->source = std::make_unique<FdSource>(STDIN_FILENO, false, impl->name);
+        return start(std::move(impl));
+    }
+    impl->name = path.string();
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        const int err = errno;
+        return fail(err == ENOENT ? ErrorCode::NotFound : ErrorCode::IoError,
+                    fmt::format("cannot open {}: {}", impl->name, std::strerror(err)));
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        ::close(fd);
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("{} is a directory, not a CSV file", impl->name));
+    }
+    impl->input_size = static_cast<std::uint64_t>(st.st_size);
+    unsigned char magic[2] = {0, 0};
+    const bool gzip = ::pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    if (gzip) {
+        gzFile gz = gzdopen(fd, "rb");
+        if (gz == nullptr) {
+            ::close(fd);
+            return fail(ErrorCode::IoError, fmt::format("cannot open {} as gzip", impl->name));
+        }
+        impl->input_size = 0;  // the uncompressed size is unknown
+        impl->source = std::make_unique<GzipSource>(gz, impl->name);
+        impl->stats.notes.push_back("gzip-compressed input");
+    } else {
+        impl->source = std::make_unique<FdSource>(fd, true, impl->name);
+    }
+    return start(std::move(impl));
+}
+
+Result<CsvReader> CsvReader::from_string(std::string text, CsvOptions options, std::string name) {
+    auto impl = std::make_unique<Impl>();
+    impl->options = std::move(options);
+    impl->name = std::move(name);
+    impl->input_size = text.size();
+    impl->source = std::make_unique<StringSource>(std::move(text));
+    return start(std::move(impl));
+}
+
+Result<std::size_t> CsvReader::read_batch(BarSeries& out, std::vector<std::uint64_t>* lines) {
+    try {
+        return impl_->read_batch(out, lines);
+    } catch (const Exception& e) {
+        return fail(e.code(), e.what());
+    }
+}
+
+const CsvLayout& CsvReader::layout() const noexcept {
+    return impl_->layout;
+}
+const CsvStats& CsvReader::stats() const noexcept {
+    return impl_->stats;
+}
+const std::string& CsvReader::name() const noexcept {
+    return impl_->name;
+}
+std::uint64_t CsvReader::input_size() const noexcept {
+    return impl_->input_size;
+}
+
+}  // namespace tradpal::data

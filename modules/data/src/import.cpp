@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <fmt/format.h>
+
+#include <tradpal/data/import.hpp>
+
+namespace tradpal::data {
+namespace {
+
+constexpr std::size_t kMaxOrderExamples = 5;
+
+// Follows the time order of rows as they are read, with line numbers for the examples.
+class OrderTracker {
+public:
+    void consume(const BarSeriesView& rows, const std::vector<std::uint64_t>& lines) {
+        const auto ts = rows.ts();
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            if (has_previous_) {
+                if (ts[i] > previous_) {
+                    ++ascending_;
+                } else if (ts[i] < previous_) {
+                    ++report_.out_of_order;
+                    example(lines[i],
+                            fmt::format("{} is earlier than {} on line {}",
+                                        format_iso(Timestamp(ts[i])),
+                                        format_iso(Timestamp(previous_)), previous_line_));
+                } else {
+                    ++report_.duplicates;
+                    example(lines[i], fmt::format("{} repeats line {}",
+                                                  format_iso(Timestamp(ts[i])), previous_line_));
+                }
+            }
+            has_previous_ = true;
+            previous_ = ts[i];
+            previous_line_ = lines[i];
+        }
+    }
+
+    /// Newest first throughout (never rising): the file only needs reversing.
+    bool descending() const noexcept { return ascending_ == 0 && report_.out_of_order > 0; }
+    OrderReport& report() noexcept { return report_; }
+
+private:
+    void example(std::uint64_t line, std::string text) {
+        if (report_.examples.size() < kMaxOrderExamples) {
+            report_.examples.push_back({line, std::move(text)});
+        }
+    }
+
+    bool has_previous_ = false;
+    std::int64_t previous_ = 0;
+    std::uint64_t previous_line_ = 0;
+    std::uint64_t ascending_ = 0;
+    OrderReport report_;
+};
+
+std::string order_problem_message(const std::string& name, const OrderReport& order) {
+    std::string text = fmt::format("{} is not in time order: ", name);
+    std::vector<std::string> parts;
+    if (order.out_of_order > 0) {
+        parts.push_back(fmt::format("{} row{} earlier than the row before", order.out_of_order,
+                                    order.out_of_order == 1 ? " is" : "s are"));
+    }
+    if (order.duplicates > 0) {
+        parts.push_back(fmt::format("{} row{} repeat{} the time before", order.duplicates,
+                                    order.duplicates == 1 ? "" : "s",
+                                    order.duplicates == 1 ? "s" : ""));
+    }
+    text += fmt::format("{}", fmt::join(parts, ", "));
+    for (const RowProblem& p : order.examples) {
+        text += fmt::format("\n  {}:{}: {}", name, p.line, p.reason);
+    }
+    text +=
+        "\nNothing was imported. Run again with --fix to sort the rows and keep the last copy of "
+        "each time.";
+    return text;
+}
+
+}  // namespace
+
+ImportReport import_csv(const Store& store, const SeriesKey& key, const std::filesystem::path& path,
+                        const ImportOptions& options) {
+    CsvReader reader = CsvReader::open(path, options.csv).value();
+    SeriesWriter writer =
+        SeriesWriter::open(store, key,
+                           options.mode == ImportMode::Replace ? SeriesWriter::Mode::Replace
+                                                               : SeriesWriter::Mode::Append)
+            .value();
+    ImportReport report;
+    const bool has_base = writer.base_rows() > 0;
+    const std::int64_t base_last = has_base ? writer.previous()->last.ns() : 0;
+
+    BarSeries batch;
+    BarSeries kept;
+    std::vector<std::uint64_t> lines;
+    std::vector<std::uint64_t> kept_lines;
+    OrderTracker order;
+    for (;;) {
+        const std::size_t n = reader.read_batch(batch, &lines).value();
+        if (n == 0) {
+            break;
+        }
+        BarSeriesView rows = batch.view();
+        const std::vector<std::uint64_t>* row_lines = &lines;
+        if (has_base) {
+            // Rows the series already holds are skipped: importing an updated file adds only
+            // what is new.
+            kept.clear();
+            kept_lines.clear();
+            for (std::size_t i = 0; i < n; ++i) {
+                if (rows.ts()[i] > base_last) {
+                    kept.push_back(rows.bar(i));
+                    kept_lines.push_back(lines[i]);
+                }
+            }
+            report.already_stored += n - kept.size();
+            rows = kept.view();
+            row_lines = &kept_lines;
+        }
+        order.consume(rows, *row_lines);
+        writer.stage(rows);
+        if (options.progress) {
+            options.progress(reader.stats().bytes, reader.input_size());
+        }
+    }
+    report.layout = reader.layout();
+    report.csv = reader.stats();
+    if (report.csv.rows == 0) {
+        throw Exception(
+            ErrorCode::ParseError,
+            fmt::format(
+                "{} has no data rows ({} lines read{}{})", reader.name(), report.csv.lines,
+                report.csv.empty_rows > 0
+                    ? fmt::format(", {} without prices", report.csv.empty_rows)
+                    : "",
+                report.csv.rejected > 0 ? fmt::format(", {} rejected", report.csv.rejected) : ""));
+    }
+
+    report.order = order.report();
+    // A newest-first file (CryptoDataDownload) is put in time order before anything else, so that
+    // "keep the last copy" below means the copy nearest the top of such a file.
+    if (order.descending()) {
+        writer.reverse_staged();
+        report.order.reversed = true;
+    }
+    const bool needs_sorting =
+        (report.order.out_of_order > 0 && !report.order.reversed) || report.order.duplicates > 0;
+    if (needs_sorting && !options.fix) {
+        throw Exception(ErrorCode::ValidationFailed,
+                        order_problem_message(reader.name(), report.order));
+    }
+    if (options.fix) {
+        const StoredSeries staged = writer.staged();
+        report.fix = plan_fix(staged.view());
+        if (report.fix.changes(staged.meta().rows)) {
+            writer.keep_staged(report.fix.keep);
+        }
+        report.fix.keep.clear();
+        report.fix.keep.shrink_to_fit();
+    }
+
+    {
+        Validator validator(key.timeframe);
+        if (has_base) {
+            validator.set_previous(Timestamp(base_last));
+        }
+        const StoredSeries staged = writer.staged();
+        staged.for_each_chunk(options.csv.batch_rows,
+                              [&](const BarSeriesView& chunk, std::uint64_t first) {
+                                  validator.consume(chunk, writer.base_rows() + first);
+                              });
+        report.validation = validator.report();
+    }
+    report.rows_written = writer.staged_rows();
+    writer.set_origin(
+        fmt::format("import {} ({})", path.filename().string(), to_string(report.layout.format)));
+    report.meta = writer.commit();
+    return report;
+}
+
+}  // namespace tradpal::data
