@@ -8,6 +8,12 @@ namespace {
 
 constexpr std::size_t kMaxOrderExamples = 5;
 
+void add_example(std::vector<RowProblem>& examples, std::uint64_t line, std::string text) {
+    if (examples.size() < kMaxOrderExamples) {
+        examples.push_back({line, std::move(text)});
+    }
+}
+
 // Follows the time order of rows as they are read, with line numbers for the examples.
 class OrderTracker {
 public:
@@ -19,14 +25,15 @@ public:
                     ++ascending_;
                 } else if (ts[i] < previous_) {
                     ++report_.out_of_order;
-                    example(lines[i],
-                            fmt::format("{} is earlier than {} on line {}",
-                                        format_iso(Timestamp(ts[i])),
-                                        format_iso(Timestamp(previous_)), previous_line_));
+                    add_example(report_.out_of_order_examples, lines[i],
+                                fmt::format("{} is earlier than {} on line {}",
+                                            format_iso(Timestamp(ts[i])),
+                                            format_iso(Timestamp(previous_)), previous_line_));
                 } else {
                     ++report_.duplicates;
-                    example(lines[i], fmt::format("{} repeats line {}",
-                                                  format_iso(Timestamp(ts[i])), previous_line_));
+                    add_example(report_.duplicate_examples, lines[i],
+                                fmt::format("{} repeats line {}", format_iso(Timestamp(ts[i])),
+                                            previous_line_));
                 }
             }
             has_previous_ = true;
@@ -40,12 +47,6 @@ public:
     OrderReport& report() noexcept { return report_; }
 
 private:
-    void example(std::uint64_t line, std::string text) {
-        if (report_.examples.size() < kMaxOrderExamples) {
-            report_.examples.push_back({line, std::move(text)});
-        }
-    }
-
     bool has_previous_ = false;
     std::int64_t previous_ = 0;
     std::uint64_t previous_line_ = 0;
@@ -53,21 +54,28 @@ private:
     OrderReport report_;
 };
 
-std::string order_problem_message(const std::string& name, const OrderReport& order) {
-    std::string text = fmt::format("{} is not in time order: ", name);
+std::string order_problem_message(const std::string& name, const OrderReport& order,
+                                  bool descending) {
     std::vector<std::string> parts;
-    if (order.out_of_order > 0) {
+    std::vector<RowProblem> examples;
+    if (descending) {
+        parts.emplace_back("it runs newest first (which alone is fine: such files are reversed)");
+    } else if (order.out_of_order > 0) {
         parts.push_back(fmt::format("{} row{} earlier than the row before", order.out_of_order,
                                     order.out_of_order == 1 ? " is" : "s are"));
+        examples = order.out_of_order_examples;
     }
     if (order.duplicates > 0) {
         parts.push_back(fmt::format("{} row{} repeat{} the time before", order.duplicates,
                                     order.duplicates == 1 ? "" : "s",
                                     order.duplicates == 1 ? "s" : ""));
+        examples.insert(examples.end(), order.duplicate_examples.begin(),
+                        order.duplicate_examples.end());
     }
-    text += fmt::format("{}", fmt::join(parts, ", "));
-    for (const RowProblem& p : order.examples) {
-        text += fmt::format("\n  {}:{}: {}", name, p.line, p.reason);
+    std::string text = fmt::format("{} is not in time order: {}", name,
+                                   fmt::join(parts, descending ? ", but " : ", "));
+    for (std::size_t i = 0; i < examples.size() && i < kMaxOrderExamples; ++i) {
+        text += fmt::format("\n  {}:{}: {}", name, examples[i].line, examples[i].reason);
     }
     text +=
         "\nNothing was imported. Run again with --fix to sort the rows and keep the last copy of "
@@ -146,7 +154,7 @@ ImportReport import_csv(const Store& store, const SeriesKey& key, const std::fil
         (report.order.out_of_order > 0 && !report.order.reversed) || report.order.duplicates > 0;
     if (needs_sorting && !options.fix) {
         throw Exception(ErrorCode::ValidationFailed,
-                        order_problem_message(reader.name(), report.order));
+                        order_problem_message(reader.name(), report.order, order.descending()));
     }
     if (options.fix) {
         const StoredSeries staged = writer.staged();

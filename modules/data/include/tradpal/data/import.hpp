@@ -30,7 +30,8 @@ struct OrderReport {
     std::uint64_t out_of_order = 0;  ///< rows earlier than the row before them
     std::uint64_t duplicates = 0;    ///< rows with the time of the row before them
     bool reversed = false;           ///< the file was newest-first and was put in time order
-    std::vector<RowProblem> examples;
+    std::vector<RowProblem> out_of_order_examples;  ///< the first rows earlier than the one before
+    std::vector<RowProblem> duplicate_examples;     ///< the first rows repeating the time before
 };
 
 /// Everything an import did.

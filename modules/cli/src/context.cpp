@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "context.hpp"
+
+#include <iostream>
+#include <limits>
+
+#include <tradpal/core/file.hpp>
+
+namespace tradpal::cli {
+
+data::Store Context::store() const {
+    return data::Store(expand_user(settings.values.data.store_dir));
+}
+
+std::size_t Context::chunk_rows() const noexcept {
+    if (!settings.values.memory.optimization_enabled) {
+        return std::numeric_limits<std::size_t>::max();
+    }
+    return static_cast<std::size_t>(settings.values.memory.chunk_size);
+}
+
+void Context::print_json(const nlohmann::json& doc) {
+    std::cout << doc.dump(2) << '\n';
+}
+
+void SeriesSelector::add_to(CLI::App* app, bool timeframe_flag) {
+    app->add_option("symbol", symbol, "Symbol, e.g. BTC/USD")->required();
+    if (timeframe_flag) {
+        app->add_option("-t,--timeframe", timeframe,
+                        "Bar timeframe, e.g. 1h (needed when several are stored)");
+    }
+    app->add_option("--source", source, "Source the series was stored under (e.g. csv, synthetic)");
+}
+
+data::SeriesKey SeriesSelector::resolve(const data::Store& store) const {
+    std::optional<Timeframe> tf;
+    if (!timeframe.empty()) {
+        tf = Timeframe::parse(timeframe).value();
+    }
+    std::optional<std::string> src;
+    if (!source.empty()) {
+        src = source;
+    }
+    return store.resolve(symbol, tf, src).value();
+}
+
+}  // namespace tradpal::cli

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <tradpal/core/settings.hpp>
+#include <tradpal/data/store.hpp>
+
+namespace tradpal::cli {
+
+/// What every command gets: effective settings and how to talk to the user.
+struct Context {
+    LoadedSettings settings;
+    bool json = false;   ///< machine-readable output on stdout
+    bool quiet = false;  ///< no progress bars
+
+    /// The bar store named by [data] store_dir (--store, TRADPAL_DATA_STORE_DIR).
+    data::Store store() const;
+    /// Progress bars only for people at a terminal.
+    bool show_progress() const noexcept { return !json && !quiet; }
+    /// Rows per chunk for long passes ([memory] chunk_size; everything at once when
+    /// [memory] optimization_enabled is false).
+    std::size_t chunk_rows() const noexcept;
+    /// Prints a JSON document on stdout.
+    static void print_json(const nlohmann::json& doc);
+};
+
+/// A leaf command: its CLI11 node and what it runs. Returns the exit code.
+struct Command {
+    CLI::App* app = nullptr;
+    std::function<int(Context&)> run;
+};
+
+/// symbol [--timeframe TF] [--source NAME]: picks one stored series.
+struct SeriesSelector {
+    std::string symbol;
+    std::string timeframe;
+    std::string source;
+
+    /// Adds the positional symbol and the two options to `app`.
+    void add_to(CLI::App* app, bool timeframe_flag = true);
+    /// The single stored series matching the selection. Throws: tradpal::Exception.
+    data::SeriesKey resolve(const data::Store& store) const;
+};
+
+void add_data_commands(CLI::App& app, std::vector<Command>& commands);
+void add_config_commands(CLI::App& app, std::vector<Command>& commands);
+void add_demo_command(CLI::App& app, std::vector<Command>& commands);
+
+}  // namespace tradpal::cli

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <tradpal/data/generate.hpp>
+#include <tradpal/data/resample.hpp>
+#include <tradpal/data/validate.hpp>
+
+#include "context.hpp"
+#include "output.hpp"
+
+namespace tradpal::cli {
+namespace {
+
+struct DemoArgs {
+    std::uint64_t bars = 525'600;  // one year of minutes
+    std::uint64_t seed = 42;
+    bool keep = false;
+};
+
+// Closes as a line of block characters, `width` wide.
+std::string sparkline(std::span<const double> values, std::size_t width) {
+    static constexpr std::array<const char*, 8> kBlocks = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+    if (values.empty()) {
+        return {};
+    }
+    const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+    std::string out;
+    width = std::min(width, values.size());
+    for (std::size_t i = 0; i < width; ++i) {
+        const double v = values[i * values.size() / width];
+        const double f = *hi > *lo ? (v - *lo) / (*hi - *lo) : 0.5;
+        out += kBlocks[std::min<std::size_t>(7, static_cast<std::size_t>(f * 8))];
+    }
+    return out;
+}
+
+int run_demo(Context& ctx, const DemoArgs& a) {
+    // Without an explicit store the demo works in a temporary one and removes it afterwards.
+    const bool own_store =
+        ctx.settings.sources.at("data.store_dir").kind == SettingSource::Kind::Default;
+    std::filesystem::path root = ctx.store().root();
+    if (own_store) {
+        root = std::filesystem::temp_directory_path() / fmt::format("tradpal-demo-{}", ::getpid());
+        std::filesystem::remove_all(root);
+    }
+    const data::Store store(root);
+    const auto seconds_since = [](auto start) {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    };
+    Table steps({"STEP", "BARS IN", "BARS OUT", "TIME", "BARS/S"});
+    const auto add_step = [&](const std::string& name, std::uint64_t in, std::uint64_t out,
+                              double s) {
+        steps.add_row(
+            {name, with_commas(in), with_commas(out), format_seconds(s),
+             with_commas(static_cast<std::uint64_t>(static_cast<double>(in) / std::max(s, 1e-9)))});
+    };
+
+    data::SyntheticSpec spec;
+    spec.bars = a.bars;
+    spec.seed = a.seed;
+    auto t0 = std::chrono::steady_clock::now();
+    {
+        ProgressBar bar("generating", "bars", ctx.show_progress());
+        data::generate_series(store, spec, "demo", true,
+                              [&](std::uint64_t d, std::uint64_t t) { bar.update(d, t); });
+    }
+    add_step("generate 1m (GBM + GARCH + jumps)", a.bars, a.bars, seconds_since(t0));
+
+    const data::SeriesKey minute{"demo", spec.symbol, spec.timeframe};
+    t0 = std::chrono::steady_clock::now();
+    const data::ValidationReport report =
+        data::validate_series(store.open(minute).value(), ctx.chunk_rows());
+    add_step("validate 1m", report.rows, report.rows, seconds_since(t0));
+
+    t0 = std::chrono::steady_clock::now();
+    const auto hourly =
+        data::resample_series(store, minute, Timeframe("1h"), ctx.chunk_rows(), true);
+    add_step("resample 1m -> 1h", hourly.input_rows, hourly.target.rows, seconds_since(t0));
+    t0 = std::chrono::steady_clock::now();
+    const auto daily =
+        data::resample_series(store, hourly.target.key, Timeframe("1d"), ctx.chunk_rows(), true);
+    add_step("resample 1h -> 1d", daily.input_rows, daily.target.rows, seconds_since(t0));
+
+    const data::StoredSeries days = store.open(daily.target.key).value();
+    const BarSeriesView d = days.view();
+    const double first = d.open().front();
+    const double last = d.close().back();
+    if (ctx.json) {
+        Context::print_json({{"store", root.string()},
+                             {"bars", a.bars},
+                             {"seed", a.seed},
+                             {"validation", to_json(report)},
+                             {"daily_bars", d.size()},
+                             {"first_open", first},
+                             {"last_close", last}});
+    } else {
+        std::cout << fmt::format(
+            "TradPal demo: a synthetic market {} ({} one-minute bars, seed {})\n\n", spec.symbol,
+            with_commas(a.bars), a.seed);
+        steps.print(std::cout);
+        std::cout << fmt::format("\nValidation of the minute bars: {}\n",
+                                 report.has_errors() ? "problems found" : "no problems");
+        std::cout << fmt::format("Daily closes, {} → {}: {:.2f} → {:.2f} ({:+.1f}%)\n",
+                                 format_date(d.time(0)), format_date(d.time(d.size() - 1)), first,
+                                 last, (last / first - 1) * 100);
+        std::cout << "  " << sparkline(d.close(), 72) << "\n\n";
+        Table tail({"DAY", "OPEN", "HIGH", "LOW", "CLOSE", "VOLUME"});
+        for (std::size_t i = d.size() - std::min<std::size_t>(5, d.size()); i < d.size(); ++i) {
+            tail.add_row({format_date(d.time(i)), fmt::format("{:.2f}", d.open()[i]),
+                          fmt::format("{:.2f}", d.high()[i]), fmt::format("{:.2f}", d.low()[i]),
+                          fmt::format("{:.2f}", d.close()[i]),
+                          fmt::format("{:.0f}", d.volume()[i])});
+        }
+        tail.print(std::cout);
+        std::cout << '\n';
+    }
+    if (own_store && !a.keep) {
+        std::filesystem::remove_all(root);
+    } else if (!ctx.json) {
+        std::cout << fmt::format("The series are in {} (see: tradpal data list --store {})\n",
+                                 root.string(), root.string());
+    }
+    return 0;
+}
+
+}  // namespace
+
+void add_demo_command(CLI::App& app, std::vector<Command>& commands) {
+    auto a = std::make_shared<DemoArgs>();
+    CLI::App* c = app.add_subcommand(
+        "demo", "Generate a synthetic market, validate it and resample it, with timings");
+    c->add_option("-n,--bars", a->bars, "One-minute bars to generate");
+    c->add_option("--seed", a->seed, "Random seed");
+    c->add_flag("--keep", a->keep,
+                "Keep the temporary store (without --store the demo removes it)");
+    commands.push_back({c, [a](Context& ctx) {
+                            return run_demo(ctx, *a);
+                        }});
+}
+
+}  // namespace tradpal::cli
