@@ -10,6 +10,15 @@ find_package(tomlplusplus REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
+find_path(FAST_FLOAT_INCLUDE_DIR fast_float/fast_float.h REQUIRED)  # libfast-float-dev
+# Parallel loops; without OpenMP they run on one thread.
+find_package(OpenMP COMPONENTS CXX)
+if(OpenMP_CXX_FOUND)
+  set(TRADPAL_OPENMP OpenMP::OpenMP_CXX)
+else()
+  message(STATUS "tradpal: OpenMP not found, parallel loops run on one thread")
+  set(TRADPAL_OPENMP)
+endif()
 
 # _tradpal_optional(<NAME> <found-variable> <what>) sets TRADPAL_HAS_<NAME> and prints one line.
 macro(_tradpal_optional name found what)

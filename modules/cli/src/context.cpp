@@ -19,6 +19,11 @@ std::size_t Context::chunk_rows() const noexcept {
     return static_cast<std::size_t>(settings.values.memory.chunk_size);
 }
 
+int Context::threads() const noexcept {
+    const ParallelSettings& p = settings.values.parallel;
+    return p.enabled ? static_cast<int>(p.max_workers) : 1;
+}
+
 void Context::print_json(const nlohmann::json& doc) {
     std::cout << doc.dump(2) << '\n';
 }

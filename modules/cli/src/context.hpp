@@ -28,6 +28,8 @@ struct Context {
     /// Rows per chunk for long passes ([memory] chunk_size; everything at once when
     /// [memory] optimization_enabled is false).
     std::size_t chunk_rows() const noexcept;
+    /// Worker threads for parallel work ([parallel] enabled and max_workers; 0 = all cores).
+    int threads() const noexcept;
     /// Prints a JSON document on stdout.
     static void print_json(const nlohmann::json& doc);
 };

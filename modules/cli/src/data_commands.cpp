@@ -98,6 +98,7 @@ int run_import(Context& ctx, const ImportArgs& a) {
     options.csv.on_error = data::parse_on_error(a.on_error).value();
     options.csv.time_unit = parse_epoch_unit(a.time_unit).value();
     options.csv.adjust = a.adjust;
+    options.csv.threads = ctx.threads();
     if (!a.delimiter.empty()) {
         const std::string d = a.delimiter == "\\t" || a.delimiter == "tab" ? "\t" : a.delimiter;
         if (d.size() != 1) {

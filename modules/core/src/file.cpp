@@ -191,6 +191,12 @@ MappedFile::~MappedFile() {
     }
 }
 
+void MappedFile::advise_sequential() const noexcept {
+    if (data_ != nullptr) {
+        ::madvise(data_, length_, MADV_SEQUENTIAL);
+    }
+}
+
 void MappedFile::release(std::size_t offset, std::size_t length) const noexcept {
     if (data_ == nullptr || offset >= length_) {
         return;

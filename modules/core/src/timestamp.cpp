@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <chrono>
+#include <cstring>
 #include <limits>
 
 #include <fmt/format.h>
@@ -116,25 +117,40 @@ std::optional<Timestamp> parse_numeric(const char* p, const char* end, EpochUnit
 
 // "YYYY-MM-DD", "YYYY/MM/DD" or (only when a time follows) "YYYYMMDD", then an optional time and
 // zone: [T ]HH:MM[:SS[.f]][Z|UTC|+HH[:MM]|-HHMM].
-std::optional<Timestamp> parse_calendar(const char* p, const char* end) noexcept {
-    unsigned year = 0;
-    unsigned month = 0;
-    unsigned day = 0;
-    if (!read_digits(p, end, 4, year)) {
-        return std::nullopt;
-    }
-    if (p < end && (*p == '-' || *p == '/')) {
-        const char sep = *p++;
-        if (!read_digits(p, end, 2, month) || p >= end || *p++ != sep ||
-            !read_digits(p, end, 2, day)) {
+std::optional<Timestamp> parse_calendar(const char* p, const char* end,
+                                        TimestampParser::DayCache* cache) noexcept {
+    std::optional<std::int64_t> days;
+    const auto cached_len = static_cast<std::ptrdiff_t>(cache != nullptr ? cache->length : 0);
+    if (cached_len > 0 && end - p >= cached_len &&
+        std::memcmp(p, cache->text, static_cast<std::size_t>(cached_len)) == 0) {
+        days = cache->days;  // consecutive rows usually share their date
+        p += cached_len;
+    } else {
+        const char* date_start = p;
+        unsigned year = 0;
+        unsigned month = 0;
+        unsigned day = 0;
+        if (!read_digits(p, end, 4, year)) {
             return std::nullopt;
         }
-    } else if (!read_digits(p, end, 2, month) || !read_digits(p, end, 2, day) || p == end) {
-        return std::nullopt;
-    }
-    const auto days = days_from_date(static_cast<int>(year), month, day);
-    if (!days) {
-        return std::nullopt;
+        if (p < end && (*p == '-' || *p == '/')) {
+            const char sep = *p++;
+            if (!read_digits(p, end, 2, month) || p >= end || *p++ != sep ||
+                !read_digits(p, end, 2, day)) {
+                return std::nullopt;
+            }
+        } else if (!read_digits(p, end, 2, month) || !read_digits(p, end, 2, day) || p == end) {
+            return std::nullopt;
+        }
+        days = days_from_date(static_cast<int>(year), month, day);
+        if (!days) {
+            return std::nullopt;
+        }
+        if (cache != nullptr) {
+            cache->length = static_cast<std::uint8_t>(p - date_start);
+            std::memcpy(cache->text, date_start, cache->length);
+            cache->days = *days;
+        }
     }
     std::int64_t nanos_of_day = 0;
     std::int64_t offset_ns = 0;
@@ -174,7 +190,8 @@ std::optional<Timestamp> parse_calendar(const char* p, const char* end) noexcept
         }
         if (p < end) {
             const std::string_view zone(p, static_cast<std::size_t>(end - p));
-            if (zone == "Z" || zone == "z" || zone == "UTC" || zone == "GMT") {
+            if ((zone.size() == 1 && (zone[0] == 'Z' || zone[0] == 'z')) || zone == "UTC" ||
+                zone == "GMT") {
                 p = end;
             } else if (*p == '+' || *p == '-') {
                 const bool west = *p++ == '-';
@@ -222,6 +239,9 @@ bool looks_numeric(std::string_view s) noexcept {
     return any;
 }
 
+std::optional<Timestamp> parse_timestamp_text(std::string_view text, EpochUnit unit,
+                                              TimestampParser::DayCache* cache) noexcept;
+
 }  // namespace
 
 Result<EpochUnit> parse_epoch_unit(std::string_view text) {
@@ -267,6 +287,16 @@ std::optional<Timestamp> timestamp_from_epoch(std::int64_t value, EpochUnit unit
 }
 
 std::optional<Timestamp> try_parse_timestamp(std::string_view text, EpochUnit unit) noexcept {
+    return parse_timestamp_text(text, unit, nullptr);
+}
+
+std::optional<Timestamp> TimestampParser::parse(std::string_view text, EpochUnit unit) noexcept {
+    return parse_timestamp_text(text, unit, &cache_);
+}
+
+namespace {
+std::optional<Timestamp> parse_timestamp_text(std::string_view text, EpochUnit unit,
+                                              TimestampParser::DayCache* cache) noexcept {
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
         text.remove_prefix(1);
     }
@@ -281,8 +311,9 @@ std::optional<Timestamp> try_parse_timestamp(std::string_view text, EpochUnit un
     if (looks_numeric(text)) {
         return parse_numeric(p, end, unit);
     }
-    return parse_calendar(p, end);
+    return parse_calendar(p, end, cache);
 }
+}  // namespace
 
 Timestamp::Timestamp(std::string_view text) : Timestamp(parse(text).value()) {}
 

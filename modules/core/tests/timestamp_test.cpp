@@ -59,6 +59,20 @@ TEST(Timestamp, RejectsGarbageWithAClearError) {
     EXPECT_THROW(Timestamp("nope"), Exception);
 }
 
+TEST(TimestampParser, ReusesTheDateOnlyWhileItMatches) {
+    TimestampParser parser;
+    const char* texts[] = {"2024-01-01 00:00:00", "2024-01-01 23:59:59",
+                           "2024-01-02 00:00:00", "2024-01-02T01:00:00+01:00",
+                           "20240103 09:30",      "2024-01-03",
+                           "1700000000",          "2024/01/04 12:00",
+                           "2024-01-0",           "2024-01-01 24:00"};
+    for (const char* text : texts) {
+        EXPECT_EQ(parser.parse(text), try_parse_timestamp(text)) << text;
+    }
+    EXPECT_EQ(parser.parse("2024-01-02 00:00:00")->ns() - parser.parse("2024-01-01 00:00:00")->ns(),
+              kNanosPerDay);
+}
+
 TEST(Timestamp, FormatsIso8601) {
     EXPECT_EQ(format_iso(Timestamp(0)), "1970-01-01T00:00:00Z");
     EXPECT_EQ(format_iso(Timestamp("2024-02-29T23:59:59.25Z")), "2024-02-29T23:59:59.250Z");

@@ -7,11 +7,18 @@
 #include <cstring>
 #include <initializer_list>
 
+#include <fast_float/fast_float.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+
+#include <tradpal/core/file.hpp>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include <tradpal/data/csv.hpp>
 
@@ -277,14 +284,29 @@ struct CsvReader::Impl {
     CsvStats stats;
     std::uint64_t input_size = 0;
 
+    // The text: a plain file is mapped whole (no copies, parsed in place); other inputs are read
+    // into `buffer`. [begin, end) of `text` is not parsed yet.
+    std::optional<MappedFile> mapped;
+    std::size_t released = 0;  // mapped bytes already dropped from the resident set
     std::vector<char> buffer;
+    const char* input = nullptr;
     std::size_t begin = 0;
     std::size_t end = 0;
     bool eof = false;
-    bool last_line_unterminated = false;
-    std::optional<std::pair<std::string, std::uint64_t>>
-        pending;            // first line of a headerless file
     std::vector<int> role;  // per column: BarField index or -1
+
+    // The rows of one block of whole lines, parsed on a worker thread. Line numbers count from
+    // the block's first line (1).
+    struct BlockResult {
+        BarSeries bars;
+        std::vector<std::uint64_t> lines;
+        std::uint64_t line_count = 0;
+        std::uint64_t empty_rows = 0;
+        std::uint64_t rejected = 0;
+        std::vector<RowProblem> problems;  // the first few empty or rejected rows
+        std::optional<RowProblem> error;   // OnError::Fail: the first bad row
+    };
+    std::vector<BlockResult> blocks;  // reused between batches
 
     Error line_too_long() const {
         return fail(ErrorCode::ParseError,
@@ -295,7 +317,7 @@ struct CsvReader::Impl {
     // The next physical line without "\n" / "\r\n"; valid until the next call.
     Result<bool> next_line(std::string_view& line) {
         for (;;) {
-            const char* start = buffer.data() + begin;
+            const char* start = input + begin;
             const std::size_t avail = end - begin;
             if (const void* nl = std::memchr(start, '\n', avail)) {
                 const auto len = static_cast<std::size_t>(static_cast<const char*>(nl) - start);
@@ -318,7 +340,6 @@ struct CsvReader::Impl {
                 begin = end;
                 stats.bytes += avail;
                 ++stats.lines;
-                last_line_unterminated = true;
                 line = std::string_view(start, avail);
                 if (!line.empty() && line.back() == '\r') {
                     line.remove_suffix(1);
@@ -337,18 +358,54 @@ struct CsvReader::Impl {
         }
     }
 
+    // Moves unparsed text to the front and reads until the buffer is full or the input ends;
+    // for a mapped file, drops the pages parsed so far from the resident set.
+    void fill() {
+        if (mapped) {
+            mapped->release(released, begin - released);
+            released = begin;
+            return;
+        }
+        std::memmove(buffer.data(), buffer.data() + begin, end - begin);
+        end -= begin;
+        begin = 0;
+        while (!eof && end < buffer.size()) {
+            const std::size_t n = source->read(buffer.data() + end, buffer.size() - end);
+            eof = n == 0;
+            end += n;
+        }
+    }
+
+    int thread_count() const;
     Result<void> inspect();
     Result<void> map_columns(const std::vector<std::string>& first_fields);
-    Result<std::size_t> read_batch(BarSeries& out, std::vector<std::uint64_t>* lines);
+    Result<std::size_t> read_blocks(const BlockSink& sink);
+    // Parses the lines of `text`; `final` when it ends the input (its last line may lack "\n").
+    void parse_block(std::string_view text, bool final, BlockResult& out) const;
     // Parses one data line. Returns Ok (bar filled), Null (no prices: an empty row) or Bad.
-    FieldStatus parse_row(std::string_view line, Bar& bar, std::string& reason) const;
+    FieldStatus parse_row(std::string_view line, Bar& bar, std::string& reason,
+                          TimestampParser& times) const;
     // Parses the number field starting at p; end_out receives the end of the field.
     FieldStatus parse_number(const char* p, const char* line_end, BarField field, double& out,
                              std::string& reason, const char*& end_out) const;
 };
 
+int CsvReader::Impl::thread_count() const {
+#ifdef _OPENMP
+    return options.threads > 0 ? options.threads : omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
 Result<void> CsvReader::Impl::inspect() {
-    buffer.resize(kBufferBytes);
+    // Room for a few blocks per thread, plus one longest line.
+    const std::size_t blocks_per_round = 2 * static_cast<std::size_t>(thread_count());
+    if (!mapped) {
+        buffer.resize(
+            std::max(kBufferBytes, blocks_per_round * options.block_bytes + kMaxLineBytes));
+        input = buffer.data();
+    }
     std::string_view line;
     // Skip leading blank lines; the first non-blank line is a banner, a header or data.
     do {
@@ -393,7 +450,11 @@ Result<void> CsvReader::Impl::inspect() {
     if (layout.header) {
         layout.header_names = fields;
     } else {
-        pending.emplace(std::string(line), stats.lines);
+        // The line is data: step back so that the blocks parse it like any other row.
+        const auto line_start = static_cast<std::size_t>(line.data() - input);
+        stats.bytes -= begin - line_start;
+        --stats.lines;
+        begin = line_start;
     }
     return map_columns(fields);
 }
@@ -533,7 +594,7 @@ FieldStatus CsvReader::Impl::parse_number(const char* p, const char* line_end, B
                                           const char*& end_out) const {
     const char delim = layout.delimiter;
     // Fast path: a plain number directly followed by the delimiter or the end of the line.
-    auto [ptr, ec] = std::from_chars(p, line_end, out);
+    auto [ptr, ec] = fast_float::from_chars(p, line_end, out);
     if (ec == std::errc{} && (ptr == line_end || *ptr == delim)) {
         end_out = ptr;
         if (std::isfinite(out)) {
@@ -556,7 +617,7 @@ FieldStatus CsvReader::Impl::parse_number(const char* p, const char* line_end, B
     if (digits.front() == '+') {
         digits.remove_prefix(1);
     }
-    const auto r = std::from_chars(digits.data(), digits.data() + digits.size(), out);
+    const auto r = fast_float::from_chars(digits.data(), digits.data() + digits.size(), out);
     if (r.ec == std::errc{} && r.ptr == digits.data() + digits.size() && std::isfinite(out)) {
         return FieldStatus::Ok;
     }
@@ -566,7 +627,8 @@ FieldStatus CsvReader::Impl::parse_number(const char* p, const char* line_end, B
     return FieldStatus::Bad;
 }
 
-FieldStatus CsvReader::Impl::parse_row(std::string_view line, Bar& bar, std::string& reason) const {
+FieldStatus CsvReader::Impl::parse_row(std::string_view line, Bar& bar, std::string& reason,
+                                       TimestampParser& times) const {
     const char delim = layout.delimiter;
     const char* p = line.data();
     const char* line_end = p + line.size();
@@ -623,7 +685,7 @@ FieldStatus CsvReader::Impl::parse_row(std::string_view line, Bar& bar, std::str
             return FieldStatus::Bad;
         }
     }
-    const auto t = try_parse_timestamp(time_text, options.time_unit);
+    const auto t = times.parse(time_text, options.time_unit);
     if (!t) {
         reason = fmt::format("'{}' in column 'time' is not a time", time_text);
         return FieldStatus::Bad;
@@ -653,71 +715,139 @@ FieldStatus CsvReader::Impl::parse_row(std::string_view line, Bar& bar, std::str
     return FieldStatus::Ok;
 }
 
-Result<std::size_t> CsvReader::Impl::read_batch(BarSeries& out, std::vector<std::uint64_t>* lines) {
-    out.clear();
-    if (lines != nullptr) {
-        lines->clear();
-    }
-    out.reserve(options.batch_rows);
+void CsvReader::Impl::parse_block(std::string_view text, bool final, BlockResult& out) const {
+    out.bars.clear();
+    out.lines.clear();
+    out.problems.clear();
+    out.error.reset();
+    out.line_count = 0;
+    out.empty_rows = 0;
+    out.rejected = 0;
+    TimestampParser times;
     Bar bar;
     std::string reason;
-    const auto handle = [&](std::string_view line, std::uint64_t line_no) -> Result<void> {
-        if (trim(line).empty()) {
-            return {};
+    const char* p = text.data();
+    const char* text_end = p + text.size();
+    const auto note = [&](std::uint64_t line, std::string why) {
+        if (out.problems.size() < options.max_examples) {
+            out.problems.push_back({line, std::move(why)});
         }
-        switch (parse_row(line, bar, reason)) {
+    };
+    while (p < text_end) {
+        const auto* nl =
+            static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(text_end - p)));
+        const char* line_end = nl != nullptr ? nl : text_end;
+        const std::uint64_t line_no = ++out.line_count;
+        std::string_view line(p, static_cast<std::size_t>(line_end - p));
+        p = nl != nullptr ? nl + 1 : text_end;
+        if (line.size() > kMaxLineBytes) {
+            out.error = RowProblem{line_no, "line is longer than 1 MiB (is this a CSV file?)"};
+            return;
+        }
+        if (!line.empty() && line.back() == '\r') {
+            line.remove_suffix(1);
+        }
+        if (trim(line).empty()) {
+            continue;
+        }
+        switch (parse_row(line, bar, reason, times)) {
             case FieldStatus::Ok:
-                out.push_back(bar);
-                if (lines != nullptr) {
-                    lines->push_back(line_no);
-                }
-                ++stats.rows;
-                return {};
+                out.bars.push_back(bar);
+                out.lines.push_back(line_no);
+                continue;
             case FieldStatus::Null:
-                ++stats.empty_rows;
-                if (stats.examples.size() < options.max_examples) {
-                    stats.examples.push_back(
-                        {line_no, "no prices (all empty, NaN or null): skipped"});
-                }
-                return {};
+                ++out.empty_rows;
+                note(line_no, "no prices (all empty, NaN or null): skipped");
+                continue;
             case FieldStatus::Bad:
                 break;
         }
-        if (last_line_unterminated && reason.starts_with("expected")) {
+        if (final && nl == nullptr && reason.starts_with("expected")) {
             reason += " (the last line has no newline: the file looks truncated)";
         }
         if (options.on_error == OnError::Fail) {
-            return fail(ErrorCode::ParseError,
-                        fmt::format("{}:{}: {} (use --on-error skip to skip bad rows)", name,
-                                    line_no, reason));
+            out.error = RowProblem{line_no, reason};
+            return;
         }
-        ++stats.rejected;
-        if (stats.examples.size() < options.max_examples) {
-            stats.examples.push_back({line_no, reason});
-        }
-        return {};
-    };
+        ++out.rejected;
+        note(line_no, reason);
+    }
+}
 
-    if (pending) {
-        const auto [text, line_no] = *std::exchange(pending, std::nullopt);
-        if (auto r = handle(text, line_no); !r) {
-            return r.error();
+Result<std::size_t> CsvReader::Impl::read_blocks(const BlockSink& sink) {
+    std::size_t rows = 0;
+    const std::size_t max_blocks = 2 * static_cast<std::size_t>(thread_count());
+    std::vector<std::string_view> segments;
+    // Blank or empty-row-only blocks give no bars: go on until bars come or the input ends.
+    while (rows == 0 && !(eof && begin == end)) {
+        fill();
+        // Cut the text into blocks of whole lines, each about block_bytes long.
+        segments.clear();
+        std::size_t pos = begin;
+        while (segments.size() < max_blocks && pos < end) {
+            const char* base = input;
+            std::size_t cut = end;
+            const std::size_t target = pos + options.block_bytes;
+            const void* nl = nullptr;
+            if (target < end) {
+                nl = std::memchr(base + target, '\n', end - target);
+            }
+            if (nl == nullptr && !eof) {
+                nl = memrchr(base + pos, '\n', end - pos);
+                if (nl == nullptr) {
+                    if (!segments.empty()) {
+                        break;  // parse what we have; the rest comes with more input
+                    }
+                    return fail(
+                        ErrorCode::ParseError,
+                        fmt::format("{}:{}: line is longer than 1 MiB (is this a CSV file?)", name,
+                                    stats.lines + 1));
+                }
+            }
+            if (nl != nullptr) {
+                cut = static_cast<std::size_t>(static_cast<const char*>(nl) - base) + 1;
+            }
+            segments.emplace_back(base + pos, cut - pos);
+            pos = cut;
         }
+        const bool final_round = eof && pos == end;
+        blocks.resize(std::max(blocks.size(), segments.size()));
+        const auto count = static_cast<std::ptrdiff_t>(segments.size());
+#pragma omp parallel for schedule(dynamic, 1) num_threads(thread_count()) if (count > 1)
+        for (std::ptrdiff_t i = 0; i < count; ++i) {
+            const auto k = static_cast<std::size_t>(i);
+            parse_block(segments[k], final_round && k + 1 == segments.size(), blocks[k]);
+        }
+        // Merge in file order; line numbers become absolute.
+        for (std::size_t k = 0; k < segments.size(); ++k) {
+            BlockResult& block = blocks[k];
+            const std::uint64_t first_line = stats.lines;
+            if (block.error) {
+                return fail(ErrorCode::ParseError,
+                            fmt::format("{}:{}: {} (use --on-error skip to skip bad rows)", name,
+                                        first_line + block.error->line, block.error->reason));
+            }
+            for (std::uint64_t& l : block.lines) {
+                l += first_line;
+            }
+            if (!block.bars.empty()) {
+                sink(block.bars, block.lines);
+            }
+            rows += block.bars.size();
+            for (const RowProblem& problem : block.problems) {
+                if (stats.examples.size() < options.max_examples) {
+                    stats.examples.push_back({first_line + problem.line, problem.reason});
+                }
+            }
+            stats.rows += block.bars.size();
+            stats.empty_rows += block.empty_rows;
+            stats.rejected += block.rejected;
+            stats.lines += block.line_count;
+            stats.bytes += segments[k].size();
+        }
+        begin = pos;
     }
-    std::string_view line;
-    while (out.size() < options.batch_rows) {
-        auto more = next_line(line);
-        if (!more) {
-            return more.error();
-        }
-        if (!*more) {
-            break;
-        }
-        if (auto r = handle(line, stats.lines); !r) {
-            return r.error();
-        }
-    }
-    return out.size();
+    return rows;
 }
 
 // ---- CsvReader
@@ -728,8 +858,8 @@ CsvReader& CsvReader::operator=(CsvReader&&) noexcept = default;
 CsvReader::~CsvReader() = default;
 
 Result<CsvReader> CsvReader::start(std::unique_ptr<Impl> impl) {
-    if (impl->options.batch_rows == 0) {
-        return fail(ErrorCode::InvalidArgument, "batch_rows must be positive");
+    if (impl->options.block_bytes == 0) {
+        return fail(ErrorCode::InvalidArgument, "block_bytes must be positive");
     }
     try {
         if (auto r = impl->inspect(); !r) {
@@ -763,6 +893,24 @@ Result<CsvReader> CsvReader::open(const std::filesystem::path& path, CsvOptions 
                     fmt::format("{} is a directory, not a CSV file", impl->name));
     }
     impl->input_size = static_cast<std::uint64_t>(st.st_size);
+    if (S_ISREG(st.st_mode) && st.st_size > 2) {
+        unsigned char magic[2] = {0, 0};
+        const bool gzip_file =
+            ::pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+        if (!gzip_file) {
+            ::close(fd);
+            auto map = MappedFile::open(path, static_cast<std::size_t>(st.st_size));
+            if (!map) {
+                return std::move(map).error();
+            }
+            map->advise_sequential();
+            impl->mapped = std::move(*map);
+            impl->input = reinterpret_cast<const char*>(impl->mapped->bytes().data());
+            impl->end = impl->mapped->bytes().size();
+            impl->eof = true;
+            return start(std::move(impl));
+        }
+    }
     unsigned char magic[2] = {0, 0};
     const bool gzip = ::pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
     if (gzip) {
@@ -789,12 +937,25 @@ Result<CsvReader> CsvReader::from_string(std::string text, CsvOptions options, s
     return start(std::move(impl));
 }
 
-Result<std::size_t> CsvReader::read_batch(BarSeries& out, std::vector<std::uint64_t>* lines) {
+Result<std::size_t> CsvReader::read_blocks(const BlockSink& sink) {
     try {
-        return impl_->read_batch(out, lines);
+        return impl_->read_blocks(sink);
     } catch (const Exception& e) {
         return fail(e.code(), e.what());
     }
+}
+
+Result<std::size_t> CsvReader::read_batch(BarSeries& out, std::vector<std::uint64_t>* lines) {
+    out.clear();
+    if (lines != nullptr) {
+        lines->clear();
+    }
+    return read_blocks([&](const BarSeriesView& rows, std::span<const std::uint64_t> row_lines) {
+        out.append(rows);
+        if (lines != nullptr) {
+            lines->insert(lines->end(), row_lines.begin(), row_lines.end());
+        }
+    });
 }
 
 const CsvLayout& CsvReader::layout() const noexcept {

@@ -7,6 +7,7 @@ namespace tradpal::data {
 namespace {
 
 constexpr std::size_t kMaxOrderExamples = 5;
+constexpr std::size_t kValidationChunkRows = 262'144;
 
 void add_example(std::vector<RowProblem>& examples, std::uint64_t line, std::string text) {
     if (examples.size() < kMaxOrderExamples) {
@@ -17,7 +18,7 @@ void add_example(std::vector<RowProblem>& examples, std::uint64_t line, std::str
 // Follows the time order of rows as they are read, with line numbers for the examples.
 class OrderTracker {
 public:
-    void consume(const BarSeriesView& rows, const std::vector<std::uint64_t>& lines) {
+    void consume(const BarSeriesView& rows, std::span<const std::uint64_t> lines) {
         const auto ts = rows.ts();
         for (std::size_t i = 0; i < rows.size(); ++i) {
             if (has_previous_) {
@@ -97,35 +98,36 @@ ImportReport import_csv(const Store& store, const SeriesKey& key, const std::fil
     const bool has_base = writer.base_rows() > 0;
     const std::int64_t base_last = has_base ? writer.previous()->last.ns() : 0;
 
-    BarSeries batch;
+    // Rows are checked as they stream in; only a reordered file is validated again afterwards.
+    Validator validator(key.timeframe);
+    if (has_base) {
+        validator.set_previous(Timestamp(base_last));
+    }
     BarSeries kept;
-    std::vector<std::uint64_t> lines;
     std::vector<std::uint64_t> kept_lines;
     OrderTracker order;
-    for (;;) {
-        const std::size_t n = reader.read_batch(batch, &lines).value();
-        if (n == 0) {
-            break;
-        }
-        BarSeriesView rows = batch.view();
-        const std::vector<std::uint64_t>* row_lines = &lines;
+    const auto consume = [&](const BarSeriesView& block, std::span<const std::uint64_t> lines) {
+        BarSeriesView rows = block;
         if (has_base) {
             // Rows the series already holds are skipped: importing an updated file adds only
             // what is new.
             kept.clear();
             kept_lines.clear();
-            for (std::size_t i = 0; i < n; ++i) {
-                if (rows.ts()[i] > base_last) {
-                    kept.push_back(rows.bar(i));
+            for (std::size_t i = 0; i < block.size(); ++i) {
+                if (block.ts()[i] > base_last) {
+                    kept.push_back(block.bar(i));
                     kept_lines.push_back(lines[i]);
                 }
             }
-            report.already_stored += n - kept.size();
+            report.already_stored += block.size() - kept.size();
             rows = kept.view();
-            row_lines = &kept_lines;
+            lines = kept_lines;
         }
-        order.consume(rows, *row_lines);
+        order.consume(rows, lines);
+        validator.consume(rows, writer.base_rows() + writer.staged_rows());
         writer.stage(rows);
+    };
+    while (reader.read_blocks(consume).value() > 0) {
         if (options.progress) {
             options.progress(reader.stats().bytes, reader.input_size());
         }
@@ -166,16 +168,18 @@ ImportReport import_csv(const Store& store, const SeriesKey& key, const std::fil
         report.fix.keep.shrink_to_fit();
     }
 
-    {
-        Validator validator(key.timeframe);
+    if (report.order.reversed || options.fix) {
+        Validator again(key.timeframe);
         if (has_base) {
-            validator.set_previous(Timestamp(base_last));
+            again.set_previous(Timestamp(base_last));
         }
         const StoredSeries staged = writer.staged();
-        staged.for_each_chunk(options.csv.batch_rows,
+        staged.for_each_chunk(kValidationChunkRows,
                               [&](const BarSeriesView& chunk, std::uint64_t first) {
-                                  validator.consume(chunk, writer.base_rows() + first);
+                                  again.consume(chunk, writer.base_rows() + first);
                               });
+        report.validation = again.report();
+    } else {
         report.validation = validator.report();
     }
     report.rows_written = writer.staged_rows();

@@ -517,7 +517,77 @@ struct SeriesWriter::Impl {
     std::string origin;
     bool committed = false;
 
+    // Checks made while rows are staged, so that commit() need not read them back: block
+    // checksums (xxh3 fed incrementally) and time order. reverse_staged() and keep_staged() turn
+    // them off; commit() then rescans the files.
+    struct HashStateDeleter {
+        void operator()(XXH3_state_t* state) const noexcept { XXH3_freeState(state); }
+    };
+    struct Running {
+        bool valid = false;
+        std::array<std::unique_ptr<XXH3_state_t, HashStateDeleter>, 6> states;
+        std::array<std::vector<std::uint64_t>, 6> hashes;  // finished blocks, from block 0
+        std::uint64_t rows = 0;                            // rows fed so far (absolute)
+        std::optional<std::int64_t> first_ts;
+        std::optional<std::int64_t> last_ts;
+        std::optional<std::string> order_error;
+    } running;
+
     explicit Impl(FileLock l) : lock(std::move(l)) {}
+
+    // Makes `meta` the committed state (the columns are already synced) and drops the
+    // generation it replaces.
+    SeriesMeta publish(const SeriesMeta& meta) {
+        write_file_atomic(dir / "meta.json", encode_meta(meta));
+        if (committed_generation != 0 && committed_generation != target_generation) {
+            remove_generation(committed_generation);
+        }
+        committed = true;
+        return meta;
+    }
+
+    // Feeds rows [start_row, start_row + n) of column c to its block hashes.
+    void hash_rows(std::size_t c, const std::byte* data, std::uint64_t start_row, std::uint64_t n) {
+        XXH3_state_t* state = running.states[c].get();
+        std::uint64_t row = start_row;
+        while (n > 0) {
+            const std::uint64_t k = std::min(n, kChecksumBlockRows - row % kChecksumBlockRows);
+            XXH3_64bits_update(state, data, k * 8);
+            data += k * 8;
+            row += k;
+            n -= k;
+            if (row % kChecksumBlockRows == 0) {
+                running.hashes[c].push_back(XXH3_64bits_digest(state));
+                XXH3_64bits_reset(state);
+            }
+        }
+    }
+
+    // Starts the running checks at the base rows: finished blocks come from meta.json, the
+    // rows of a partly filled last block are read back.
+    void start_running_checks() {
+        running.valid = true;
+        for (std::size_t c = 0; c < kColumnNames.size(); ++c) {
+            running.states[c].reset(XXH3_createState());
+            XXH3_64bits_reset(running.states[c].get());
+        }
+        if (base == 0) {
+            return;
+        }
+        const std::uint64_t full_blocks = base / kChecksumBlockRows;
+        const std::uint64_t tail_start = full_blocks * kChecksumBlockRows;
+        std::vector<std::byte> tail((base - tail_start) * 8);
+        for (std::size_t c = 0; c < kColumnNames.size(); ++c) {
+            const auto& old = previous->checksums.at(std::string(kColumnNames[c]));
+            running.hashes[c].assign(old.begin(),
+                                     old.begin() + static_cast<std::ptrdiff_t>(full_blocks));
+            files[c].read_at(tail_start * 8, tail);
+            hash_rows(c, tail.data(), tail_start, base - tail_start);
+        }
+        running.rows = base;
+        running.first_ts = previous->first.ns();
+        running.last_ts = previous->last.ns();
+    }
 
     std::uint64_t previous_rows() const { return previous ? previous->rows : 0; }
 
@@ -664,6 +734,9 @@ Result<SeriesWriter> SeriesWriter::open(const Store& store, const SeriesKey& key
         impl->base = mode == Mode::Append ? impl->previous_rows() : 0;
         impl->staged = mode == Mode::Rewrite ? impl->previous_rows() : 0;
         impl->origin = impl->previous ? impl->previous->origin : "";
+        if (mode != Mode::Rewrite) {
+            impl->start_running_checks();
+        }
         return SeriesWriter(std::move(impl));
     } catch (const Exception& e) {
         return fail(e.code(), e.what());
@@ -697,6 +770,27 @@ void SeriesWriter::stage(const BarSeriesView& rows) {
     for (std::size_t c = 0; c < columns.size(); ++c) {
         impl_->files[c].write_at(offset, columns[c]);
     }
+    Impl::Running& run = impl_->running;
+    if (run.valid) {
+        for (std::size_t c = 0; c < columns.size(); ++c) {
+            impl_->hash_rows(c, columns[c].data(), run.rows, rows.size());
+        }
+        const auto ts = rows.ts();
+        for (std::size_t i = 0; i < ts.size() && !run.order_error; ++i) {
+            if (run.last_ts && ts[i] <= *run.last_ts) {
+                const std::uint64_t row = run.rows + i;
+                run.order_error =
+                    fmt::format("{}: row {} ({}) is not after row {} ({}); nothing was written",
+                                impl_->key.to_string(), row, format_iso(Timestamp(ts[i])), row - 1,
+                                format_iso(Timestamp(*run.last_ts)));
+            }
+            run.last_ts = ts[i];
+        }
+        if (!run.first_ts) {
+            run.first_ts = ts.front();
+        }
+        run.rows += rows.size();
+    }
     impl_->staged += rows.size();
 }
 
@@ -716,6 +810,7 @@ void SeriesWriter::reverse_staged() {
     TRADPAL_ASSERT(
         impl_->target_generation != impl_->committed_generation || impl_->mode != Mode::Rewrite,
         "reverse_staged would modify committed rows in place");
+    impl_->running.valid = false;
     std::vector<std::byte> front(kCopyRows * 8);
     std::vector<std::byte> back(kCopyRows * 8);
     for (File& f : impl_->files) {
@@ -742,6 +837,7 @@ void SeriesWriter::reverse_staged() {
 
 void SeriesWriter::keep_staged(std::span<const std::uint64_t> keep) {
     Impl& w = *impl_;
+    w.running.valid = false;
     const std::uint64_t old_generation = w.target_generation;
     std::vector<File> old_files = std::move(w.files);
     w.target_generation = std::max(w.committed_generation, old_generation) + 1;
@@ -778,9 +874,35 @@ SeriesMeta SeriesWriter::commit() {
         w.committed = true;  // nothing new: the series stays as it was
         return *w.previous;
     }
+    for (File& f : w.files) {
+        f.sync();
+    }
+    SeriesMeta meta;
+    meta.key = w.key;
+    meta.rows = total;
+    meta.generation = w.target_generation;
+    meta.version = w.previous ? w.previous->version + 1 : 1;
+    meta.origin = w.origin;
+    if (w.running.valid) {
+        // Everything was checked while staging.
+        if (w.running.order_error) {
+            throw Exception(ErrorCode::ValidationFailed, *w.running.order_error);
+        }
+        if (total > 0) {
+            meta.first = Timestamp(*w.running.first_ts);
+            meta.last = Timestamp(*w.running.last_ts);
+        }
+        for (std::size_t c = 0; c < kColumnNames.size(); ++c) {
+            std::vector<std::uint64_t> hashes = w.running.hashes[c];
+            if (total % kChecksumBlockRows != 0) {
+                hashes.push_back(XXH3_64bits_digest(w.running.states[c].get()));
+            }
+            meta.checksums.emplace(std::string(kColumnNames[c]), std::move(hashes));
+        }
+        return w.publish(meta);
+    }
     std::array<MappedFile, 6> maps;
     for (std::size_t c = 0; c < maps.size(); ++c) {
-        w.files[c].sync();
         maps[c] = MappedFile::open(w.files[c].path(), total * 8).value();
     }
     const auto ts = maps[0].as<std::int64_t>();
@@ -799,12 +921,6 @@ SeriesMeta SeriesWriter::commit() {
         }
     }
 
-    SeriesMeta meta;
-    meta.key = w.key;
-    meta.rows = total;
-    meta.generation = w.target_generation;
-    meta.version = w.previous ? w.previous->version + 1 : 1;
-    meta.origin = w.origin;
     if (total > 0) {
         meta.first = Timestamp(ts[0]);
         meta.last = Timestamp(ts[total - 1]);
@@ -823,12 +939,7 @@ SeriesMeta SeriesWriter::commit() {
         }
         meta.checksums.emplace(std::string(kColumnNames[c]), std::move(hashes));
     }
-    write_file_atomic(w.dir / "meta.json", encode_meta(meta));
-    if (w.committed_generation != 0 && w.committed_generation != w.target_generation) {
-        w.remove_generation(w.committed_generation);
-    }
-    w.committed = true;
-    return meta;
+    return w.publish(meta);
 }
 
 }  // namespace tradpal::data

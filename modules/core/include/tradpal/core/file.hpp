@@ -72,6 +72,8 @@ public:
     std::span<const T> as() const noexcept {
         return {reinterpret_cast<const T*>(data_), length_ / sizeof(T)};
     }
+    /// Tells the kernel the mapping will be read front to back (more read-ahead).
+    void advise_sequential() const noexcept;
     /// Tells the kernel the byte range [offset, offset + length) will not be read again soon, so
     /// its pages leave this process's resident set (the data stays valid and in the page cache).
     void release(std::size_t offset, std::size_t length) const noexcept;

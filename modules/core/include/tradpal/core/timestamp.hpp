@@ -63,6 +63,24 @@ private:
 std::optional<Timestamp> try_parse_timestamp(std::string_view text,
                                              EpochUnit unit = EpochUnit::Auto) noexcept;
 
+/// try_parse_timestamp() for a stream of times: remembers the last date it parsed, so rows that
+/// share a date skip the calendar arithmetic. Not thread-safe; one per reader.
+class TimestampParser {
+public:
+    /// The last date parsed: its text and its day number.
+    struct DayCache {
+        char text[10] = {};
+        std::uint8_t length = 0;
+        std::int64_t days = 0;
+    };
+
+    std::optional<Timestamp> parse(std::string_view text,
+                                   EpochUnit unit = EpochUnit::Auto) noexcept;
+
+private:
+    DayCache cache_;
+};
+
 /// Converts a numeric epoch value in `unit` to a Timestamp; nullopt on overflow.
 std::optional<Timestamp> timestamp_from_epoch(std::int64_t value, EpochUnit unit) noexcept;
 

@@ -5,9 +5,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,8 +54,11 @@ struct CsvOptions {
     EpochUnit time_unit = EpochUnit::Auto;  ///< for numeric time columns
     bool adjust = false;                    ///< scale OHLC by Adj Close / Close (Yahoo)
     OnError on_error = OnError::Fail;
-    std::size_t batch_rows = 65'536;
     std::size_t max_examples = 10;  ///< problems kept as examples in CsvStats
+    /// Threads parsing blocks of lines at once (0 = all cores). Results do not depend on it.
+    int threads = 0;
+    /// Bytes of text per block; each read_batch() parses a few blocks per thread.
+    std::size_t block_bytes = std::size_t{2} << 20;
 };
 
 /// A row the reader could not use, by physical line number (1-based, banner and header count).
@@ -84,9 +89,10 @@ struct CsvStats {
     std::vector<std::string> notes;    ///< decisions worth telling the user
 };
 
-/// Streaming CSV reader: holds one buffer (4 MiB) whatever the file size, parses numbers with
-/// std::from_chars, and reports every unusable row with its line number. Reads plain files,
-/// gzip files (by content), and standard input ("-").
+/// Streaming CSV reader: holds one buffer (a few blocks per thread) whatever the file size,
+/// parses blocks of whole lines on several threads (numbers with fast_float), and reports every
+/// unusable row with its line number. Reads plain files, gzip files (by content), and standard
+/// input ("-").
 class CsvReader {
 public:
     /// Opens and inspects the file (banner, header, delimiter, columns).
@@ -101,7 +107,15 @@ public:
     CsvReader& operator=(CsvReader&&) noexcept;
     ~CsvReader();
 
-    /// Replaces the contents of `out` with up to options.batch_rows bars, and of `lines` (if
+    /// Receives the rows of one block and their line numbers; called in file order.
+    using BlockSink =
+        std::function<void(const BarSeriesView& rows, std::span<const std::uint64_t> lines)>;
+
+    /// Parses the next few blocks (in parallel) and hands each block's rows to `sink` in file
+    /// order. Returns the number of rows, 0 at the end. Errors as read_batch().
+    Result<std::size_t> read_blocks(const BlockSink& sink);
+
+    /// Replaces the contents of `out` with the bars of the next few blocks, and of `lines` (if
     /// given) with their line numbers. Returns the number of bars, 0 at the end.
     /// Errors: ParseError "<file>:<line>: <reason>" at the first bad row when on_error is Fail.
     Result<std::size_t> read_batch(BarSeries& out, std::vector<std::uint64_t>* lines = nullptr);
