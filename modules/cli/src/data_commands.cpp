@@ -87,6 +87,7 @@ struct ImportArgs {
     std::string columns;
     std::string time_unit = "auto";
     bool adjust = false;
+    double price_scale = 1.0;
     std::string on_error = "fail";
     bool fix = false;
     bool replace = false;
@@ -98,6 +99,7 @@ int run_import(Context& ctx, const ImportArgs& a) {
     options.csv.on_error = data::parse_on_error(a.on_error).value();
     options.csv.time_unit = parse_epoch_unit(a.time_unit).value();
     options.csv.adjust = a.adjust;
+    options.csv.price_scale = a.price_scale;
     options.csv.threads = ctx.threads();
     if (!a.delimiter.empty()) {
         const std::string d = a.delimiter == "\\t" || a.delimiter == "tab" ? "\t" : a.delimiter;
@@ -464,6 +466,8 @@ void add_data_commands(CLI::App& app, std::vector<Command>& commands) {
             "Column overrides: time=unix,volume=\"Volume BTC\" (names or 0-based indexes)");
         c->add_option("--time-unit", a->time_unit, "Unit of numeric times: auto, s, ms, us, ns");
         c->add_flag("--adjust", a->adjust, "Scale OHLC by Adj Close / Close (Yahoo files)");
+        c->add_option("--price-scale", a->price_scale,
+                      "Multiply prices by this (e.g. 0.0001 for prices stored in 1/10000)");
         c->add_option("--on-error", a->on_error, "Unreadable rows: fail or skip");
         c->add_flag("--fix", a->fix, "Sort, drop duplicates (keep the last) and drop invalid rows");
         c->add_flag("--replace", a->replace,

@@ -702,13 +702,13 @@ FieldStatus CsvReader::Impl::parse_row(std::string_view line, Bar& bar, std::str
         reason = fmt::format("negative volume: {}", volume);
         return FieldStatus::Bad;
     }
-    double factor = 1.0;
+    double factor = options.price_scale;
     if (has(BarField::AdjClose)) {
         if (!(value[4] > 0) || !(value[6] >= 0)) {
             reason = "cannot adjust: close must be positive and 'adj_close' non-negative";
             return FieldStatus::Bad;
         }
-        factor = value[6] / value[4];
+        factor *= value[6] / value[4];
     }
     bar =
         Bar{*t, value[1] * factor, value[2] * factor, value[3] * factor, value[4] * factor, volume};
@@ -860,6 +860,9 @@ CsvReader::~CsvReader() = default;
 Result<CsvReader> CsvReader::start(std::unique_ptr<Impl> impl) {
     if (impl->options.block_bytes == 0) {
         return fail(ErrorCode::InvalidArgument, "block_bytes must be positive");
+    }
+    if (!(impl->options.price_scale > 0) || !std::isfinite(impl->options.price_scale)) {
+        return fail(ErrorCode::InvalidArgument, "the price scale must be a positive number");
     }
     try {
         if (auto r = impl->inspect(); !r) {

@@ -121,6 +121,19 @@ TEST(CsvReader, ReadsYahooSkipsNullRowsAndCanAdjust) {
     EXPECT_EQ(b.volume, 100.0);
 }
 
+TEST(CsvReader, ScalesPricesButNotVolume) {
+    CsvOptions options;
+    options.price_scale = 0.0001;
+    CsvReader r = reader_for("19980102 00:00,973100,975300,965300,973600,2150000\n", options);
+    const Bar b = read_all(r).bar(0);
+    EXPECT_EQ(b.ts, Timestamp("1998-01-02"));
+    EXPECT_DOUBLE_EQ(b.open, 97.31);
+    EXPECT_DOUBLE_EQ(b.close, 97.36);
+    EXPECT_EQ(b.volume, 2150000.0);
+    options.price_scale = 0;
+    EXPECT_FALSE(CsvReader::from_string("t,o,h,l,c\n", options).has_value());
+}
+
 TEST(CsvReader, MapsYahooColumnsByNameWhenVolumeAndAdjCloseAreSwapped) {
     CsvReader r = reader_for(
         "Date,Open,High,Low,Close,Volume,Adj Close\n1997-01-02,51,52,50,51.5,123,16.2\n");

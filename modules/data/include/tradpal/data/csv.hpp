@@ -53,6 +53,7 @@ struct CsvOptions {
     std::map<BarField, std::string> columns;
     EpochUnit time_unit = EpochUnit::Auto;  ///< for numeric time columns
     bool adjust = false;                    ///< scale OHLC by Adj Close / Close (Yahoo)
+    double price_scale = 1.0;               ///< multiplies OHLC (e.g. 0.0001 for LEAN equities)
     OnError on_error = OnError::Fail;
     std::size_t max_examples = 10;  ///< problems kept as examples in CsvStats
     /// Threads parsing blocks of lines at once (0 = all cores). Results do not depend on it.

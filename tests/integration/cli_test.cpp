@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: Apache-2.0
+// The tradpal binary end to end: commands, JSON output, exit codes, bad input and damaged stores.
+#include <cstdio>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+#include <tradpal/core/file.hpp>
+#include <tradpal/data_testing/helpers.hpp>
+
+namespace tradpal {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct CliRun {
+    int code = -1;
+    std::string out;
+    std::string err;
+    nlohmann::json json() const { return nlohmann::json::parse(out); }
+};
+
+class CliTest : public ::testing::Test {
+protected:
+    // Runs `tradpal --store <tmp>/store <args>` with a clean HOME, so no user config is read.
+    CliRun tradpal(const std::string& args, const std::string& env = "") {
+        const auto err_file = dir_.path() / "stderr.txt";
+        const std::string cmd = fmt::format(
+            "HOME='{}' TRADPAL_CONFIG= {} '{}' --store '{}' {} 2>'{}'", dir_.path().string(), env,
+            TRADPAL_CLI, store().string(), args, err_file.string());
+        CliRun r;
+        FILE* pipe = ::popen(cmd.c_str(), "r");
+        char buf[4096];
+        std::size_t n = 0;
+        while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) {
+            r.out.append(buf, n);
+        }
+        const int status = ::pclose(pipe);
+        r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        r.err = read_text_file(err_file).value_or("");
+        return r;
+    }
+    std::filesystem::path store() const { return dir_.path() / "store"; }
+    std::string file(const std::string& name, const std::string& content) {
+        return dir_.write(name, content).string();
+    }
+
+    data_testing::TempDir dir_{"tradpal_cli"};
+};
+
+const std::string kGood =
+    "time,open,high,low,close,volume\n"
+    "2024-01-01T00:00:00Z,10,12,9,11,100\n"
+    "2024-01-01T01:00:00Z,11,13,10,12,110\n"
+    "2024-01-01T02:00:00Z,12,14,11,13,120\n";
+
+TEST_F(CliTest, GenerateListInfoExportAndImportRoundTrip) {
+    ASSERT_EQ(tradpal("data generate --symbol SYN/USD --timeframe 1m --bars 5000 --seed 7").code,
+              0);
+    const CliRun list = tradpal("--json data list");
+    ASSERT_EQ(list.code, 0) << list.err;
+    const auto series = list.json()["series"];
+    ASSERT_EQ(series.size(), 1U);
+    EXPECT_EQ(series[0]["symbol"], "SYN/USD");
+    EXPECT_EQ(series[0]["rows"], 5000);
+    EXPECT_EQ(series[0]["source"], "synthetic");
+
+    const std::string csv = (dir_.path() / "syn.csv").string();
+    ASSERT_EQ(tradpal(fmt::format("data export SYN/USD -t 1m --out {}", csv)).code, 0);
+    const CliRun imported =
+        tradpal(fmt::format("--json data import {} --symbol COPY --timeframe 1m", csv));
+    ASSERT_EQ(imported.code, 0) << imported.err;
+    EXPECT_EQ(imported.json()["imported_rows"], 5000);
+    const CliRun info = tradpal("--json data info COPY --verify");
+    ASSERT_EQ(info.code, 0) << info.err;
+    EXPECT_EQ(info.json()["rows"], 5000);
+    EXPECT_EQ(info.json()["gaps"], 0);
+    EXPECT_EQ(info.json()["checksums_ok"], true);
+    EXPECT_EQ(info.json()["first"], "2020-01-01T00:00:00Z");
+
+    // Same seed, same bytes.
+    const std::string again = (dir_.path() / "again.csv").string();
+    ASSERT_EQ(tradpal("data generate --symbol SYN/USD --timeframe 1m --bars 5000 --seed 7").code,
+              0);
+    ASSERT_EQ(tradpal(fmt::format("data export SYN/USD -t 1m --out {}", again)).code, 0);
+    EXPECT_EQ(read_text_file(csv).value(), read_text_file(again).value());
+}
+
+TEST_F(CliTest, ResampleAndValidate) {
+    ASSERT_EQ(tradpal("data generate --symbol S --timeframe 1m --bars 3000").code, 0);
+    const CliRun r = tradpal("--json data resample S --from 1m --to 1h");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.json()["series"]["rows"], 50);
+    EXPECT_EQ(r.json()["series"]["timeframe"], "1h");
+    const CliRun v = tradpal("--json data validate S -t 1h");
+    EXPECT_EQ(v.code, 0);
+    EXPECT_EQ(v.json()["validation"]["ok"], true);
+    EXPECT_EQ(tradpal("data resample S --from 1h --to 90m").code, 2);
+}
+
+TEST_F(CliTest, ValidateReportsAndFixesBadBars) {
+    const std::string bad = file("bad.csv", kGood + "2024-01-01T03:00:00Z,13,12.5,12,13.5,5\n");
+    ASSERT_EQ(tradpal(fmt::format("data import {} -s X -t 1h", bad)).code, 0);
+    const CliRun v = tradpal("data validate X");
+    EXPECT_EQ(v.code, 5);
+    EXPECT_THAT(v.out, HasSubstr("ohlc_inconsistent"));
+    const CliRun fixed = tradpal("--json data validate X --fix");
+    EXPECT_EQ(fixed.code, 0) << fixed.out;
+    EXPECT_EQ(fixed.json()["series"]["rows"], 3);
+    EXPECT_EQ(fixed.json()["fix"]["invalid_removed"], 1);
+}
+
+TEST_F(CliTest, BadInputGivesClearErrorsAndExitCodes) {
+    struct Case {
+        std::string content;
+        int code;
+        std::string message;
+    };
+    const std::vector<Case> cases = {
+        {"", 4, "empty.csv is empty"},
+        {"time,open,high,low,close\n", 4, "has no data rows"},
+        {"time,open,high,low,close\n2024-01-01,1,2,1\n", 4,
+         "bad.csv:2: expected 5 fields, found 4"},
+        {"time,open,high,low,close\n2024-01-01,1,x,1,1\n", 4,
+         "bad.csv:2: 'high' is not a number: 'x'"},
+        {"time,open,high,low,close\n2024-01-01,1,,1,1\n", 4, "bad.csv:2: 'high' is missing"},
+        {"time,open,high,low,close\n2024-01-01,1,inf,1,1\n", 4, "bad.csv:2: 'high' is not finite"},
+        {"time,open,high,low,close\n2024-01-01,1,2,-1,1\n", 4,
+         "bad.csv:2: negative price in 'low'"},
+        {"time,open,high,low,close\n2024-01-02,1,2,1,1\n2024-01-01,1,2,1,1\n2024-01-03,1,2,1,1\n",
+         5, "bad.csv:3: 2024-01-01T00:00:00Z is earlier than"},
+        {"time,open,high,low,close\n2024-01-01,1,2,1,1\n2024-01-01,1,2,1,1\n", 5, "bad.csv:3:"},
+        {"time,open,high,low,close\n2024-01-01,1,2,1,1\n2024-01-02,1,2", 4, "looks truncated"},
+    };
+    ASSERT_EQ(
+        tradpal(fmt::format("data import {} -s X -t 1d",
+                            file("good.csv", "time,open,high,low,close\n2023-12-31,1,2,1,1\n")))
+            .code,
+        0);
+    for (const Case& c : cases) {
+        const std::string name = c.content.empty() ? "empty.csv" : "bad.csv";
+        const CliRun r = tradpal(fmt::format("data import {} -s X -t 1d", file(name, c.content)));
+        EXPECT_EQ(r.code, c.code) << c.content;
+        EXPECT_THAT(r.err, HasSubstr(c.message)) << c.content;
+        // Nothing lost: the series still holds its one good row.
+        EXPECT_EQ(tradpal("--json data info X").json()["rows"], 1) << c.content;
+    }
+}
+
+TEST_F(CliTest, BadPathsAndSymbolsAreRefused) {
+    const CliRun dir = tradpal(fmt::format("data import {} -s X -t 1d", dir_.path().string()));
+    EXPECT_EQ(dir.code, 2);
+    EXPECT_THAT(dir.err, HasSubstr("is a directory"));
+    const CliRun missing = tradpal("data import /no/such/file.csv -s X -t 1d");
+    EXPECT_EQ(missing.code, 3);
+    const CliRun evil =
+        tradpal(fmt::format("data import {} -s ../../etc -t 1d", file("g.csv", kGood)));
+    EXPECT_EQ(evil.code, 2);
+    EXPECT_THAT(evil.err, HasSubstr("invalid symbol '../../etc'"));
+    EXPECT_FALSE(std::filesystem::exists(dir_.path() / "etc"));
+    EXPECT_EQ(tradpal("data import x.csv -s X -t 7x").code, 2);
+    EXPECT_EQ(tradpal("data frobnicate").code, 2);
+    EXPECT_EQ(tradpal("--help").code, 0);
+}
+
+TEST_F(CliTest, ASecondWriterIsRefused) {
+    ASSERT_EQ(tradpal(fmt::format("data import {} -s X -t 1h", file("g.csv", kGood))).code, 0);
+    const auto lock = FileLock::try_lock(store() / "csv" / "X" / "1h" / ".lock").value();
+    const CliRun r = tradpal(fmt::format("data import {} -s X -t 1h", file("g2.csv", kGood)));
+    EXPECT_EQ(r.code, 7);
+    EXPECT_THAT(r.err, HasSubstr("being written by another process"));
+}
+
+TEST_F(CliTest, ADamagedStoreIsReportedNotRead) {
+    ASSERT_EQ(tradpal(fmt::format("data import {} -s X -t 1h", file("g.csv", kGood))).code, 0);
+    std::filesystem::resize_file(store() / "csv" / "X" / "1h" / "close.g1.f64", 8);
+    const CliRun r = tradpal("data info X");
+    EXPECT_EQ(r.code, 6);
+    EXPECT_THAT(r.err, HasSubstr("close.g1.f64 has 8 bytes but 24 are expected"));
+    const CliRun export_run = tradpal("data export X");
+    EXPECT_EQ(export_run.code, 6);
+    EXPECT_TRUE(export_run.out.empty());
+}
+
+TEST_F(CliTest, JsonErrorsAreMachineReadable) {
+    const CliRun r = tradpal("--json data info NOPE");
+    EXPECT_EQ(r.code, 3);
+    EXPECT_EQ(r.json()["error"]["code"], "not_found");
+}
+
+TEST_F(CliTest, ConfigShowSaysWhereEachValueCameFrom) {
+    const std::string toml = file("t.toml", "[cache]\nttl_api = 60\n[parallel]\nmax_workers = 3\n");
+    const CliRun r = tradpal(fmt::format("--json --config {} --workers 2 config show", toml),
+                             "TRADPAL_CACHE_TTL_INDICATORS=99");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto s = r.json()["settings"];
+    EXPECT_EQ(s["cache.ttl_api"]["value"], "60");
+    EXPECT_EQ(s["cache.ttl_api"]["source"], "file");
+    EXPECT_THAT(s["cache.ttl_api"]["detail"].get<std::string>(), HasSubstr("t.toml:2"));
+    EXPECT_EQ(s["cache.ttl_indicators"]["value"], "99");
+    EXPECT_EQ(s["cache.ttl_indicators"]["source"], "env");
+    EXPECT_EQ(s["parallel.max_workers"]["value"], "2");
+    EXPECT_EQ(s["parallel.max_workers"]["detail"], "--workers");
+    EXPECT_EQ(s["data.store_dir"]["detail"], "--store");
+    EXPECT_EQ(s["gpu.enabled"]["source"], "default");
+    EXPECT_EQ(tradpal("config show", "TRADPAL_PARALLEL_MAX_WORKERS=lots").code, 2);
+}
+
+TEST_F(CliTest, StoreDirComesFromTheEnvironmentToo) {
+    const auto other = dir_.path() / "env-store";
+    const std::string cmd =
+        fmt::format("HOME='{}' TRADPAL_DATA_STORE_DIR='{}' '{}' data generate --bars 10 >/dev/null",
+                    dir_.path().string(), other.string(), TRADPAL_CLI);
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    EXPECT_TRUE(std::filesystem::exists(other / "synthetic" / "SYN-USD" / "1m" / "meta.json"));
+}
+
+TEST_F(CliTest, ExportsHdf5ThatH5pyReads) {
+    ASSERT_EQ(tradpal("data generate --bars 1000").code, 0);
+    const std::string h5 = (dir_.path() / "x.h5").string();
+    const CliRun r = tradpal(fmt::format("data export SYN/USD --format hdf5 --out {}", h5));
+    if (r.code == 9) {
+        GTEST_SKIP() << "built without HDF5";
+    }
+    ASSERT_EQ(r.code, 0) << r.err;
+    if (std::system("/usr/bin/python3 -c 'import h5py, pandas' 2>/dev/null") != 0) {
+        GTEST_SKIP() << "python3-h5py / python3-pandas not installed";
+    }
+    const std::string py = fmt::format(
+        "/usr/bin/python3 -c \"import h5py, pandas as pd; f = h5py.File('{}'); "
+        "df = pd.DataFrame({{k: f[k][:] for k in f}}); "
+        "print(len(df), f.attrs['symbol'].decode(), int(df.timestamp[1] - df.timestamp[0]))\"",
+        h5);
+    FILE* pipe = ::popen(py.c_str(), "r");
+    char buf[256] = {};
+    const std::size_t n = std::fread(buf, 1, sizeof buf - 1, pipe);
+    ::pclose(pipe);
+    EXPECT_EQ(std::string(buf, n), "1000 SYN/USD 60000000000\n");
+}
+
+TEST_F(CliTest, DemoRuns) {
+    const CliRun r = tradpal("--json demo --bars 20000");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.json()["validation"]["ok"], true);
+    EXPECT_GT(r.json()["daily_bars"].get<int>(), 10);
+}
+
+}  // namespace
+}  // namespace tradpal
