@@ -92,21 +92,6 @@ private:
     std::string name_;
 };
 
-class StringSource final : public ByteSource {
-public:
-    explicit StringSource(std::string text) : text_(std::move(text)) {}
-    std::size_t read(char* dst, std::size_t capacity) override {
-        const std::size_t n = std::min(capacity, text_.size() - pos_);
-        std::memcpy(dst, text_.data() + pos_, n);
-        pos_ += n;
-        return n;
-    }
-
-private:
-    std::string text_;
-    std::size_t pos_ = 0;
-};
-
 // ---- small text helpers
 
 std::string_view trim(std::string_view s) noexcept {
@@ -284,9 +269,11 @@ struct CsvReader::Impl {
     CsvStats stats;
     std::uint64_t input_size = 0;
 
-    // The text: a plain file is mapped whole (no copies, parsed in place); other inputs are read
-    // into `buffer`. [begin, end) of `text` is not parsed yet.
+    // The text: a plain file is mapped whole and text in memory is used as it is (both parsed in
+    // place, no copies); other inputs are read into `buffer`. [begin, end) of `input` is not
+    // parsed yet.
     std::optional<MappedFile> mapped;
+    std::string memory;
     std::size_t released = 0;  // mapped bytes already dropped from the resident set
     std::vector<char> buffer;
     const char* input = nullptr;
@@ -361,9 +348,11 @@ struct CsvReader::Impl {
     // Moves unparsed text to the front and reads until the buffer is full or the input ends;
     // for a mapped file, drops the pages parsed so far from the resident set.
     void fill() {
-        if (mapped) {
-            mapped->release(released, begin - released);
-            released = begin;
+        if (!source) {
+            if (mapped) {
+                mapped->release(released, begin - released);
+                released = begin;
+            }
             return;
         }
         std::memmove(buffer.data(), buffer.data() + begin, end - begin);
@@ -401,7 +390,7 @@ int CsvReader::Impl::thread_count() const {
 Result<void> CsvReader::Impl::inspect() {
     // Room for a few blocks per thread, plus one longest line.
     const std::size_t blocks_per_round = 2 * static_cast<std::size_t>(thread_count());
-    if (!mapped) {
+    if (source) {
         buffer.resize(
             std::max(kBufferBytes, blocks_per_round * options.block_bytes + kMaxLineBytes));
         input = buffer.data();
@@ -936,7 +925,10 @@ Result<CsvReader> CsvReader::from_string(std::string text, CsvOptions options, s
     impl->options = std::move(options);
     impl->name = std::move(name);
     impl->input_size = text.size();
-    impl->source = std::make_unique<StringSource>(std::move(text));
+    impl->memory = std::move(text);
+    impl->input = impl->memory.data();
+    impl->end = impl->memory.size();
+    impl->eof = true;
     return start(std::move(impl));
 }
 
