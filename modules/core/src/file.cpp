@@ -140,6 +140,11 @@ void File::sync() {
     }
 }
 
+void File::start_writeback(std::uint64_t offset, std::uint64_t length) noexcept {
+    ::sync_file_range(fd_, static_cast<off_t>(offset), static_cast<off_t>(length),
+                      SYNC_FILE_RANGE_WRITE);
+}
+
 void File::truncate(std::uint64_t length) {
     if (::ftruncate(fd_, static_cast<off_t>(length)) != 0) {
         throw_os_error("cannot truncate", path_, errno);

@@ -308,7 +308,9 @@ std::optional<Timestamp> parse_timestamp_text(std::string_view text, EpochUnit u
     }
     const char* p = text.data();
     const char* end = p + text.size();
-    if (looks_numeric(text)) {
+    // "YYYY-" or "YYYY/" starts a date: skip the scan for a number (the common CSV case).
+    const bool dated = text.size() >= 10 && (text[4] == '-' || text[4] == '/');
+    if (!dated && looks_numeric(text)) {
         return parse_numeric(p, end, unit);
     }
     return parse_calendar(p, end, cache);

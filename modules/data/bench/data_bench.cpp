@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Data module benchmarks. Run: build/modules/data/tradpal_data_bench --benchmark_repetitions=5
 // --benchmark_report_aggregates_only=true   (results and commands: docs/BENCHMARKS.md)
-#include <benchmark/benchmark.h>
-
 #include <map>
 #include <memory>
 
+#include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
 #include <tradpal/data/csv.hpp>
@@ -56,9 +55,11 @@ void BM_CsvParse(benchmark::State& state) {
         CsvReader reader = CsvReader::from_string(text, options).value();
         std::size_t rows = 0;
         while (const std::size_t n =
-                   reader.read_blocks([](const BarSeriesView& b, std::span<const std::uint64_t>) {
-                       benchmark::DoNotOptimize(b.close().data());
-                   }).value()) {
+                   reader
+                       .read_blocks([](const BarSeriesView& b, std::span<const std::uint64_t>) {
+                           benchmark::DoNotOptimize(b.close().data());
+                       })
+                       .value()) {
             rows += n;
         }
         benchmark::DoNotOptimize(rows);

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <initializer_list>
 
 #include <fast_float/fast_float.h>
@@ -27,6 +29,9 @@ namespace {
 
 constexpr std::size_t kBufferBytes = std::size_t{4} << 20;
 constexpr std::size_t kMaxLineBytes = std::size_t{1} << 20;
+// Blocks parsed per thread in one round: enough that the calling thread can hand finished blocks
+// on while the others still parse.
+constexpr std::size_t kBlocksPerThread = 4;
 
 // ---- byte sources
 
@@ -379,6 +384,17 @@ struct CsvReader::Impl {
                              std::string& reason, const char*& end_out) const;
 };
 
+namespace {
+// True on the thread that called into the reader (OpenMP's thread 0 of a parallel region).
+bool is_calling_thread() noexcept {
+#ifdef _OPENMP
+    return omp_get_thread_num() == 0;
+#else
+    return true;
+#endif
+}
+}  // namespace
+
 int CsvReader::Impl::thread_count() const {
 #ifdef _OPENMP
     return options.threads > 0 ? options.threads : omp_get_max_threads();
@@ -389,7 +405,8 @@ int CsvReader::Impl::thread_count() const {
 
 Result<void> CsvReader::Impl::inspect() {
     // Room for a few blocks per thread, plus one longest line.
-    const std::size_t blocks_per_round = 2 * static_cast<std::size_t>(thread_count());
+    const std::size_t blocks_per_round =
+        kBlocksPerThread * static_cast<std::size_t>(thread_count());
     if (source) {
         buffer.resize(
             std::max(kBufferBytes, blocks_per_round * options.block_bytes + kMaxLineBytes));
@@ -765,7 +782,7 @@ void CsvReader::Impl::parse_block(std::string_view text, bool final, BlockResult
 
 Result<std::size_t> CsvReader::Impl::read_blocks(const BlockSink& sink) {
     std::size_t rows = 0;
-    const std::size_t max_blocks = 2 * static_cast<std::size_t>(thread_count());
+    const std::size_t max_blocks = kBlocksPerThread * static_cast<std::size_t>(thread_count());
     std::vector<std::string_view> segments;
     // Blank or empty-row-only blocks give no bars: go on until bars come or the input ends.
     while (rows == 0 && !(eof && begin == end)) {
@@ -801,38 +818,65 @@ Result<std::size_t> CsvReader::Impl::read_blocks(const BlockSink& sink) {
         }
         const bool final_round = eof && pos == end;
         blocks.resize(std::max(blocks.size(), segments.size()));
-        const auto count = static_cast<std::ptrdiff_t>(segments.size());
-#pragma omp parallel for schedule(dynamic, 1) num_threads(thread_count()) if (count > 1)
-        for (std::ptrdiff_t i = 0; i < count; ++i) {
-            const auto k = static_cast<std::size_t>(i);
-            parse_block(segments[k], final_round && k + 1 == segments.size(), blocks[k]);
-        }
-        // Merge in file order; line numbers become absolute.
-        for (std::size_t k = 0; k < segments.size(); ++k) {
-            BlockResult& block = blocks[k];
-            const std::uint64_t first_line = stats.lines;
-            if (block.error) {
-                return fail(ErrorCode::ParseError,
-                            fmt::format("{}:{}: {} (use --on-error skip to skip bad rows)", name,
-                                        first_line + block.error->line, block.error->reason));
-            }
-            for (std::uint64_t& l : block.lines) {
-                l += first_line;
-            }
-            if (!block.bars.empty()) {
-                sink(block.bars, block.lines);
-            }
-            rows += block.bars.size();
-            for (const RowProblem& problem : block.problems) {
-                if (stats.examples.size() < options.max_examples) {
-                    stats.examples.push_back({first_line + problem.line, problem.reason});
+        const std::size_t count = segments.size();
+        const auto done = std::make_unique<std::atomic<bool>[]>(count);
+        std::size_t next = 0;  // the next block to hand to the sink, in file order
+        std::optional<Error> error;
+        std::exception_ptr thrown;
+        // Hands finished blocks to the sink in file order; line numbers become absolute. Only
+        // the calling thread runs it, so the sink needs no locking, and it overlaps with the
+        // other threads still parsing.
+        const auto flush = [&] {
+            while (next < count && !error && !thrown &&
+                   done[next].load(std::memory_order_acquire)) {
+                BlockResult& block = blocks[next];
+                const std::uint64_t first_line = stats.lines;
+                if (block.error) {
+                    error =
+                        fail(ErrorCode::ParseError,
+                             fmt::format("{}:{}: {} (use --on-error skip to skip bad rows)", name,
+                                         first_line + block.error->line, block.error->reason));
+                    return;
                 }
+                for (std::uint64_t& l : block.lines) {
+                    l += first_line;
+                }
+                try {
+                    if (!block.bars.empty()) {
+                        sink(block.bars, block.lines);
+                    }
+                } catch (...) {
+                    thrown = std::current_exception();  // exceptions must not leave the region
+                    return;
+                }
+                rows += block.bars.size();
+                for (const RowProblem& problem : block.problems) {
+                    if (stats.examples.size() < options.max_examples) {
+                        stats.examples.push_back({first_line + problem.line, problem.reason});
+                    }
+                }
+                stats.rows += block.bars.size();
+                stats.empty_rows += block.empty_rows;
+                stats.rejected += block.rejected;
+                stats.lines += block.line_count;
+                stats.bytes += segments[next].size();
+                ++next;
             }
-            stats.rows += block.bars.size();
-            stats.empty_rows += block.empty_rows;
-            stats.rejected += block.rejected;
-            stats.lines += block.line_count;
-            stats.bytes += segments[k].size();
+        };
+#pragma omp parallel for schedule(dynamic, 1) num_threads(thread_count()) if (count > 1)
+        for (std::size_t k = 0; k < count; ++k) {
+            parse_block(segments[k], final_round && k + 1 == count, blocks[k]);
+            done[k].store(true, std::memory_order_release);
+            if (is_calling_thread()) {
+                flush();
+            }
+        }
+        flush();
+        if (thrown) {
+            std::rethrow_exception(thrown);
+        }
+        if (error) {
+            return *error;
         }
         begin = pos;
     }

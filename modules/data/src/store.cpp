@@ -769,6 +769,7 @@ void SeriesWriter::stage(const BarSeriesView& rows) {
         std::as_bytes(rows.low()), std::as_bytes(rows.close()), std::as_bytes(rows.volume())};
     for (std::size_t c = 0; c < columns.size(); ++c) {
         impl_->files[c].write_at(offset, columns[c]);
+        impl_->files[c].start_writeback(offset, columns[c].size());
     }
     Impl::Running& run = impl_->running;
     if (run.valid) {

@@ -42,6 +42,9 @@ public:
     std::size_t read_some(std::span<std::byte> bytes);
     /// Makes the contents durable. Throws: tradpal::Exception (IoError).
     void sync();
+    /// Starts writing [offset, offset + length) to disk without waiting, so that a later sync()
+    /// has less left to do. Best effort: failures show up at sync().
+    void start_writeback(std::uint64_t offset, std::uint64_t length) noexcept;
     /// Sets the length. Throws: tradpal::Exception (IoError).
     void truncate(std::uint64_t length);
 
