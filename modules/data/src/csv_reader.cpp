@@ -413,34 +413,32 @@ Result<void> CsvReader::Impl::inspect() {
         input = buffer.data();
     }
     std::string_view line;
-    // Skip leading blank lines; the first non-blank line is a banner, a header or data.
-    do {
-        auto more = next_line(line);
-        if (!more) {
-            return more.error();
-        }
-        if (!*more) {
-            return fail(ErrorCode::ParseError,
-                        fmt::format("{} is empty: no header, no rows", name));
-        }
-        if (stats.lines == 1 && line.starts_with("\xEF\xBB\xBF")) {
-            line.remove_prefix(3);  // UTF-8 byte-order mark
-        }
-    } while (trim(line).empty());
-
-    if (contains_ignore_case(line, "cryptodatadownload") || line.starts_with("http")) {
-        layout.banner_lines = 1;
-        stats.notes.push_back(fmt::format("line {} is a banner, skipped", stats.lines));
+    // The next line that is not blank, or `missing` as the error when the input ends first.
+    const auto next_nonblank = [&](std::string_view missing) -> Result<void> {
         do {
             auto more = next_line(line);
             if (!more) {
                 return more.error();
             }
             if (!*more) {
-                return fail(ErrorCode::ParseError,
-                            fmt::format("{} has a banner line but no header or rows", name));
+                return fail(ErrorCode::ParseError, fmt::format("{} {}", name, missing));
+            }
+            if (stats.lines == 1 && line.starts_with("\xEF\xBB\xBF")) {
+                line.remove_prefix(3);  // UTF-8 byte-order mark
             }
         } while (trim(line).empty());
+        return {};
+    };
+    // The first line is a banner, a header or data.
+    if (auto r = next_nonblank("is empty: no header, no rows"); !r) {
+        return r;
+    }
+    if (contains_ignore_case(line, "cryptodatadownload") || line.starts_with("http")) {
+        layout.banner_lines = 1;
+        stats.notes.push_back(fmt::format("line {} is a banner, skipped", stats.lines));
+        if (auto r = next_nonblank("has a banner line but no header or rows"); !r) {
+            return r;
+        }
     }
 
     layout.delimiter = options.delimiter != '\0' ? options.delimiter : detect_delimiter(line);

@@ -10,6 +10,8 @@
 
 #include <tradpal/data/export.hpp>
 
+#include "atomic_output.hpp"
+
 namespace tradpal::data {
 namespace {
 
@@ -145,58 +147,42 @@ Result<TimeFormat> parse_time_format(std::string_view text) {
 
 std::uint64_t export_csv(const StoredSeries& series, const BarSeriesView& rows,
                          const std::filesystem::path& out, const ExportOptions& options) {
-    const bool to_stdout = out == "-";
-    std::filesystem::path tmp = out;
-    tmp += fmt::format(".tmp{}", ::getpid());
+    std::optional<detail::AtomicOutput> target;
     std::optional<File> file;
-    if (!to_stdout) {
-        file = File::open(tmp, File::Mode::ReadWriteCreate).value();
+    if (out != "-") {
+        target.emplace(out);
+        file = File::open(target->temp_path(), File::Mode::ReadWriteCreate).value();
         file->truncate(0);
     }
-    try {
-        BufferedOutput output(file ? file->fd() : STDOUT_FILENO,
-                              to_stdout ? "<stdout>" : out.string());
-        constexpr std::string_view kHeader = "timestamp,open,high,low,close,volume\n";
-        char* p = output.reserve(kHeader.size());
-        std::memcpy(p, kHeader.data(), kHeader.size());
-        output.commit(p + kHeader.size());
-        IsoWriter iso;
-        series.for_each_chunk(
-            rows, options.chunk_rows, [&](const BarSeriesView& chunk, std::uint64_t) {
-                for (std::size_t i = 0; i < chunk.size(); ++i) {
-                    char* q = output.reserve(256);
-                    q = write_time(q, chunk.ts()[i], options.time_format, iso);
-                    for (double v : {chunk.open()[i], chunk.high()[i], chunk.low()[i],
-                                     chunk.close()[i], chunk.volume()[i]}) {
-                        *q++ = ',';
-                        q = std::to_chars(q, q + 32, v).ptr;
-                    }
-                    *q++ = '\n';
-                    output.commit(q);
-                    output.maybe_flush();
-                }
-                if (options.progress) {
-                    options.progress(static_cast<std::uint64_t>(chunk.ts().data() + chunk.size() -
-                                                                rows.ts().data()),
-                                     rows.size());
-                }
-            });
-        output.flush();
-        if (file) {
-            file->sync();
-            std::error_code ec;
-            std::filesystem::rename(tmp, out, ec);
-            if (ec) {
-                throw Exception(ErrorCode::IoError,
-                                fmt::format("cannot create {}: {}", out.string(), ec.message()));
+    BufferedOutput output(file ? file->fd() : STDOUT_FILENO, file ? out.string() : "<stdout>");
+    constexpr std::string_view kHeader = "timestamp,open,high,low,close,volume\n";
+    char* p = output.reserve(kHeader.size());
+    std::memcpy(p, kHeader.data(), kHeader.size());
+    output.commit(p + kHeader.size());
+    IsoWriter iso;
+    series.for_each_chunk(rows, options.chunk_rows, [&](const BarSeriesView& chunk, std::uint64_t) {
+        for (std::size_t i = 0; i < chunk.size(); ++i) {
+            char* q = output.reserve(256);
+            q = write_time(q, chunk.ts()[i], options.time_format, iso);
+            for (double v : {chunk.open()[i], chunk.high()[i], chunk.low()[i], chunk.close()[i],
+                             chunk.volume()[i]}) {
+                *q++ = ',';
+                q = std::to_chars(q, q + 32, v).ptr;
             }
+            *q++ = '\n';
+            output.commit(q);
+            output.maybe_flush();
         }
-    } catch (...) {
-        if (!to_stdout) {
-            std::error_code ec;
-            std::filesystem::remove(tmp, ec);
+        if (options.progress) {
+            options.progress(
+                static_cast<std::uint64_t>(chunk.ts().data() + chunk.size() - rows.ts().data()),
+                rows.size());
         }
-        throw;
+    });
+    output.flush();
+    if (file) {
+        file->sync();
+        target->commit();
     }
     return rows.size();
 }
