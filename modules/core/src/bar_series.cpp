@@ -38,15 +38,6 @@ void BarSeries::clear() noexcept {
     volume_.clear();
 }
 
-void BarSeries::push_back(const Bar& bar) {
-    ts_.push_back(bar.ts.ns());
-    open_.push_back(bar.open);
-    high_.push_back(bar.high);
-    low_.push_back(bar.low);
-    close_.push_back(bar.close);
-    volume_.push_back(bar.volume);
-}
-
 void BarSeries::append(const BarSeriesView& rows) {
     ts_.insert(ts_.end(), rows.ts().begin(), rows.ts().end());
     open_.insert(open_.end(), rows.open().begin(), rows.open().end());

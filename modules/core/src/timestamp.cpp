@@ -291,6 +291,30 @@ std::optional<Timestamp> try_parse_timestamp(std::string_view text, EpochUnit un
 }
 
 std::optional<Timestamp> TimestampParser::parse(std::string_view text, EpochUnit unit) noexcept {
+    // Fast path for the usual CSV layouts, "YYYY-MM-DD" and "YYYY-MM-DD[T ]HH:MM[:SS][Z]", on
+    // the date of the row before; anything else takes the general path.
+    const std::size_t n = text.size();
+    if (cache_.length == 10 && n >= 10 && std::memcmp(text.data(), cache_.text, 10) == 0 &&
+        (n == 10 || n == 16 || n == 19 || (n == 20 && text[19] == 'Z'))) {
+        const char* p = text.data();
+        const auto two = [p](std::size_t i) {
+            const unsigned hi = static_cast<unsigned char>(p[i] - '0');
+            const unsigned lo = static_cast<unsigned char>(p[i + 1] - '0');
+            return hi < 10 && lo < 10 ? static_cast<int>(hi * 10 + lo) : -1;
+        };
+        std::int64_t ns = cache_.days * kNanosPerDay;
+        if (n == 10) {
+            return Timestamp(ns);
+        }
+        const int hour = two(11);
+        const int minute = two(14);
+        const int second = n >= 19 ? two(17) : 0;
+        if ((p[10] == 'T' || p[10] == ' ') && p[13] == ':' && (n < 19 || p[16] == ':') &&
+            hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59) {
+            ns += hour * kNanosPerHour + minute * kNanosPerMinute + second * kNanosPerSecond;
+            return Timestamp(ns);
+        }
+    }
     return parse_timestamp_text(text, unit, &cache_);
 }
 

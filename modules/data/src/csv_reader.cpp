@@ -637,8 +637,7 @@ FieldStatus CsvReader::Impl::parse_row(std::string_view line, Bar& bar, std::str
     const char* p = line.data();
     const char* line_end = p + line.size();
     std::array<double, kBarFieldCount> value{};
-    std::array<FieldStatus, kBarFieldCount> status{};
-    status.fill(FieldStatus::Ok);
+    unsigned null_fields = 0;  // bit f: field f was empty, NaN or null
     std::string_view time_text;
     const std::size_t n = layout.field_count;
     const auto wrong_count = [&] {
@@ -656,10 +655,12 @@ FieldStatus CsvReader::Impl::parse_row(std::string_view line, Bar& bar, std::str
             }
         } else {
             const auto f = static_cast<std::size_t>(r);
-            status[f] = parse_number(p, line_end, static_cast<BarField>(r), value[f], reason, e);
-            if (status[f] == FieldStatus::Bad) {
+            const FieldStatus status =
+                parse_number(p, line_end, static_cast<BarField>(r), value[f], reason, e);
+            if (status == FieldStatus::Bad) {
                 return FieldStatus::Bad;
             }
+            null_fields |= status == FieldStatus::Null ? 1U << f : 0U;
         }
         if (i + 1 < n) {
             if (e == line_end) {
@@ -675,19 +676,15 @@ FieldStatus CsvReader::Impl::parse_row(std::string_view line, Bar& bar, std::str
     const auto has = [&](BarField f) {
         return col[static_cast<std::size_t>(f)] >= 0;
     };
-    int null_prices = 0;
-    for (std::size_t f = 1; f <= 4; ++f) {
-        null_prices += status[f] == FieldStatus::Null ? 1 : 0;
-    }
-    if (null_prices == 4) {
-        return FieldStatus::Null;
-    }
-    for (std::size_t f = 1; f < kBarFieldCount; ++f) {
-        if (has(static_cast<BarField>(f)) && status[f] == FieldStatus::Null) {
-            reason = fmt::format("'{}' is missing (empty, NaN or null)",
-                                 to_string(static_cast<BarField>(f)));
-            return FieldStatus::Bad;
+    if (null_fields != 0) {
+        constexpr unsigned kPrices = 0b11110;  // open, high, low, close
+        if ((null_fields & kPrices) == kPrices) {
+            return FieldStatus::Null;
         }
+        const auto f = static_cast<std::size_t>(__builtin_ctz(null_fields));
+        reason = fmt::format("'{}' is missing (empty, NaN or null)",
+                             to_string(static_cast<BarField>(f)));
+        return FieldStatus::Bad;
     }
     const auto t = times.parse(time_text, options.time_unit);
     if (!t) {

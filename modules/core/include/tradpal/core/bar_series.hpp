@@ -74,7 +74,14 @@ public:
     bool empty() const noexcept { return ts_.empty(); }
     void reserve(std::size_t n);
     void clear() noexcept;
-    void push_back(const Bar& bar);
+    void push_back(const Bar& bar) {
+        ts_.push_back(bar.ts.ns());
+        open_.push_back(bar.open);
+        high_.push_back(bar.high);
+        low_.push_back(bar.low);
+        close_.push_back(bar.close);
+        volume_.push_back(bar.volume);
+    }
     /// Appends all rows of a view.
     void append(const BarSeriesView& rows);
 
