@@ -250,7 +250,7 @@ int run_info(Context& ctx, const SeriesSelector& sel, bool verify) {
                                  with_commas(report.count(data::Issue::Gap)),
                                  with_commas(report.missing_bars));
         if (report.largest_gap_ns > 0) {
-            std::cout << fmt::format("; largest step {} after {}",
+            std::cout << fmt::format("; the largest is {} after {}",
                                      format_span(report.largest_gap_ns),
                                      format_human(report.largest_gap_start));
         }

@@ -63,62 +63,79 @@ void Validator::note(Issue issue, std::uint64_t row, Timestamp ts, std::string d
 
 void Validator::consume(const BarSeriesView& rows, std::uint64_t first_row) {
     const auto ts = rows.ts();
-    const bool calendar = timeframe_.is_calendar();
-    const std::int64_t step = timeframe_.nominal_ns();
+    // Calendar timeframes have no fixed step: every row takes the careful path.
+    const std::int64_t step = timeframe_.is_calendar() ? -1 : timeframe_.nominal_ns();
     for (std::size_t i = 0; i < rows.size(); ++i) {
-        const std::uint64_t row = first_row + i;
-        const Timestamp t(ts[i]);
-        if (has_previous_) {
-            const std::int64_t delta = ts[i] - previous_;
-            if (delta < 0) {
-                note(Issue::Unsorted, row, t,
-                     fmt::format("earlier than the previous row ({})",
+        // Fast path: one step after the previous bar, and a bar without problems (NaN fails
+        // every comparison; an infinite price makes the high infinite).
+        const double o = rows.open()[i];
+        const double h = rows.high()[i];
+        const double l = rows.low()[i];
+        const double c = rows.close()[i];
+        const double v = rows.volume()[i];
+        const bool good_bar = o > 0 && c > 0 && l > 0 && v >= 0 && l <= std::min(o, c) &&
+                              h >= std::max(o, c) && std::isfinite(h) && std::isfinite(v);
+        if (good_bar && has_previous_ && ts[i] - previous_ == step) {
+            previous_ = ts[i];
+            continue;
+        }
+        check_row(rows, i, first_row + i);
+    }
+    report_.rows += rows.size();
+}
+
+void Validator::check_row(const BarSeriesView& rows, std::size_t i, std::uint64_t row) {
+    const auto ts = rows.ts();
+    const Timestamp t(ts[i]);
+    if (has_previous_) {
+        const std::int64_t delta = ts[i] - previous_;
+        if (delta < 0) {
+            note(Issue::Unsorted, row, t,
+                 fmt::format("earlier than the previous row ({})",
+                             format_iso(Timestamp(previous_))));
+        } else if (delta == 0) {
+            note(Issue::Duplicate, row, t, "same time as the previous row");
+        } else {
+            std::uint64_t missing = 0;
+            if (timeframe_.is_calendar()) {
+                Timestamp expected =
+                    timeframe_.next_bucket(timeframe_.bucket_start(Timestamp(previous_)));
+                const Timestamp bucket = timeframe_.bucket_start(t);
+                while (expected < bucket) {
+                    ++missing;
+                    expected = timeframe_.next_bucket(expected);
+                }
+            } else if (delta > timeframe_.nominal_ns()) {
+                missing = static_cast<std::uint64_t>((delta - 1) / timeframe_.nominal_ns());
+            }
+            if (missing > 0) {
+                report_.missing_bars += missing;
+                note(Issue::Gap, row, t,
+                     fmt::format("{} bar{} missing after {}", missing, missing == 1 ? "" : "s",
                                  format_iso(Timestamp(previous_))));
-            } else if (delta == 0) {
-                note(Issue::Duplicate, row, t, "same time as the previous row");
-            } else {
-                std::uint64_t missing = 0;
-                if (calendar) {
-                    Timestamp expected =
-                        timeframe_.next_bucket(timeframe_.bucket_start(Timestamp(previous_)));
-                    const Timestamp bucket = timeframe_.bucket_start(t);
-                    while (expected < bucket) {
-                        ++missing;
-                        expected = timeframe_.next_bucket(expected);
-                    }
-                } else if (delta > step) {
-                    missing = static_cast<std::uint64_t>((delta - 1) / step);
-                }
-                if (missing > 0) {
-                    report_.missing_bars += missing;
-                    note(Issue::Gap, row, t,
-                         fmt::format("{} bar{} missing after {}", missing, missing == 1 ? "" : "s",
-                                     format_iso(Timestamp(previous_))));
-                }
                 if (delta > report_.largest_gap_ns) {
                     report_.largest_gap_ns = delta;
                     report_.largest_gap_start = Timestamp(previous_);
                 }
             }
         }
-        has_previous_ = true;
-        previous_ = ts[i];
-        const Bar b = rows.bar(i);
-        const unsigned flags = row_issues(b);
-        if (flags == 0) {
-            continue;
-        }
-        ++report_.invalid_rows;
-        const std::string values =
-            fmt::format("o={} h={} l={} c={} v={}", b.open, b.high, b.low, b.close, b.volume);
-        for (Issue issue : {Issue::OhlcInconsistent, Issue::NonFinite, Issue::NonPositivePrice,
-                            Issue::NegativeVolume}) {
-            if ((flags & (1U << static_cast<unsigned>(issue))) != 0) {
-                note(issue, row, t, values);
-            }
+    }
+    has_previous_ = true;
+    previous_ = ts[i];
+    const Bar b = rows.bar(i);
+    const unsigned flags = row_issues(b);
+    if (flags == 0) {
+        return;
+    }
+    ++report_.invalid_rows;
+    const std::string values =
+        fmt::format("o={} h={} l={} c={} v={}", b.open, b.high, b.low, b.close, b.volume);
+    for (Issue issue : {Issue::OhlcInconsistent, Issue::NonFinite, Issue::NonPositivePrice,
+                        Issue::NegativeVolume}) {
+        if ((flags & (1U << static_cast<unsigned>(issue))) != 0) {
+            note(issue, row, t, values);
         }
     }
-    report_.rows += rows.size();
 }
 
 FixPlan plan_fix(const BarSeriesView& rows) {

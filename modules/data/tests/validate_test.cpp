@@ -57,6 +57,28 @@ TEST(Validator, CountsIssuesWithExamples) {
     EXPECT_TRUE(r.has_errors());
 }
 
+TEST(Validator, TheFastPathMissesNothing) {
+    // Every kind of bad bar, each after a regular step, so only the bar itself can flag it.
+    const double nan = std::nan("");
+    const double inf = std::numeric_limits<double>::infinity();
+    const BarSeries s = bars({ok(0),
+                              {Timestamp(kNanosPerHour), inf, inf, 9, 11, 5},
+                              {Timestamp(2 * kNanosPerHour), 10, 12, 9, nan, 5},
+                              {Timestamp(3 * kNanosPerHour), 10, 12, 9, 11, inf},
+                              {Timestamp(4 * kNanosPerHour), 10, 12, -9, 11, 5},
+                              {Timestamp(5 * kNanosPerHour), 10, 12, 9, 11, -5},
+                              {Timestamp(6 * kNanosPerHour), 10, 10.5, 9, 11, 5},
+                              ok(7)});
+    Validator v(Timeframe("1h"));
+    v.consume(s, 0);
+    EXPECT_EQ(v.report().count(Issue::NonFinite), 3U);
+    EXPECT_EQ(v.report().count(Issue::NonPositivePrice), 1U);
+    EXPECT_EQ(v.report().count(Issue::NegativeVolume), 1U);
+    EXPECT_EQ(v.report().count(Issue::OhlcInconsistent), 1U);  // high 10.5 < close 11
+    EXPECT_EQ(v.report().invalid_rows, 6U);
+    EXPECT_EQ(v.report().count(Issue::Gap), 0U);
+}
+
 TEST(Validator, GapsAloneAreNotErrors) {
     const BarSeries s = bars({ok(0), ok(1), ok(5)});
     Validator v(Timeframe("1h"));

@@ -72,6 +72,8 @@ public:
     const ValidationReport& report() const noexcept { return report_; }
 
 private:
+    // Checks row i of `rows` (index `row` in the series) in full and records what it finds.
+    void check_row(const BarSeriesView& rows, std::size_t i, std::uint64_t row);
     void note(Issue issue, std::uint64_t row, Timestamp ts, std::string detail);
 
     Timeframe timeframe_;
