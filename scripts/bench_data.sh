@@ -59,11 +59,13 @@ report "tradpal data import, $(nproc) threads" "$work/all.txt"
 report "pandas.read_csv (C engine)" "$work/pandas.txt"
 report "tradpal data validate" "$work/validate.txt"
 report "tradpal data resample 1m -> 1h" "$work/resample.txt"
-p=$(cut -d' ' -f1 "$work/pandas.txt" | median)
-o=$(cut -d' ' -f1 "$work/one.txt" | median)
-a=$(cut -d' ' -f1 "$work/all.txt" | median)
-printf "\nimport vs pandas.read_csv: %.1fx (1 thread), %.1fx (%s threads)\n" \
-  "$(calc "$p / $o")" "$(calc "$p / $a")" "$(nproc)"
+# Ratios are taken within each repetition (the machine's speed drifts between them).
+ratio() { paste -d' ' "$work/pandas.txt" "$1" | awk '{print $1 / $3}' | median; }
+printf "\nimport vs pandas.read_csv, median of per-repetition ratios: %.1fx (1 thread), %.1fx (%s threads)\n" \
+  "$(ratio "$work/one.txt")" "$(ratio "$work/all.txt")" "$(nproc)"
+echo "per repetition (pandas s / import s, 1 thread / all threads):"
+paste -d' ' "$work/pandas.txt" "$work/one.txt" "$work/all.txt" |
+  awk '{printf "  %.2f / %.2f = %.1fx, %.2f / %.2f = %.1fx\n", $1, $3, $1 / $3, $1, $5, $1 / $5}'
 if [[ -x $bench ]]; then
   echo
   "$bench" --benchmark_filter='BM_StoreOpenSumClose/10000000' --benchmark_repetitions="$reps" \

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <exception>
 #include <initializer_list>
+#include <mutex>
 
 #include <fast_float/fast_float.h>
 #include <fcntl.h>
@@ -383,17 +384,6 @@ struct CsvReader::Impl {
     FieldStatus parse_number(const char* p, const char* line_end, BarField field, double& out,
                              std::string& reason, const char*& end_out) const;
 };
-
-namespace {
-// True on the thread that called into the reader (OpenMP's thread 0 of a parallel region).
-bool is_calling_thread() noexcept {
-#ifdef _OPENMP
-    return omp_get_thread_num() == 0;
-#else
-    return true;
-#endif
-}
-}  // namespace
 
 int CsvReader::Impl::thread_count() const {
 #ifdef _OPENMP
@@ -818,9 +808,10 @@ Result<std::size_t> CsvReader::Impl::read_blocks(const BlockSink& sink) {
         std::size_t next = 0;  // the next block to hand to the sink, in file order
         std::optional<Error> error;
         std::exception_ptr thrown;
-        // Hands finished blocks to the sink in file order; line numbers become absolute. Only
-        // the calling thread runs it, so the sink needs no locking, and it overlaps with the
-        // other threads still parsing.
+        // Hands finished blocks to the sink in file order; line numbers become absolute. Whichever
+        // thread finishes a block runs it, one at a time (flushing), so the sink never runs
+        // concurrently with itself but does overlap with the parsing of later blocks.
+        std::mutex flushing;
         const auto flush = [&] {
             while (next < count && !error && !thrown &&
                    done[next].load(std::memory_order_acquire)) {
@@ -862,11 +853,12 @@ Result<std::size_t> CsvReader::Impl::read_blocks(const BlockSink& sink) {
         for (std::size_t k = 0; k < count; ++k) {
             parse_block(segments[k], final_round && k + 1 == count, blocks[k]);
             done[k].store(true, std::memory_order_release);
-            if (is_calling_thread()) {
+            if (flushing.try_lock()) {
                 flush();
+                flushing.unlock();
             }
         }
-        flush();
+        flush();  // blocks finished while another thread held `flushing`
         if (thrown) {
             std::rethrow_exception(thrown);
         }

@@ -108,7 +108,8 @@ public:
     CsvReader& operator=(CsvReader&&) noexcept;
     ~CsvReader();
 
-    /// Receives the rows of one block and their line numbers; called in file order.
+    /// Receives the rows of one block and their line numbers; called in file order, never
+    /// concurrently, but possibly from a worker thread.
     using BlockSink =
         std::function<void(const BarSeriesView& rows, std::span<const std::uint64_t> lines)>;
 
