@@ -387,6 +387,38 @@ std::string fraction_text(std::uint32_t nanos) {
 }
 }  // namespace
 
+char* IsoFormatter::write(char* p, Timestamp t) {
+    const std::int64_t day = floor_div(t.ns(), kNanosPerDay);
+    if (day != day_) {
+        day_ = day;
+        const std::string d = format_date(Timestamp(day * kNanosPerDay));
+        date_length_ = d.size();
+        std::memcpy(date_, d.data(), date_length_);
+    }
+    std::memcpy(p, date_, date_length_);
+    p += date_length_;
+    const auto two = [&p](std::int64_t v) {
+        p[0] = static_cast<char>('0' + v / 10);
+        p[1] = static_cast<char>('0' + v % 10);
+        p += 2;
+    };
+    std::int64_t rest = t.ns() - day * kNanosPerDay;
+    *p++ = 'T';
+    two(rest / kNanosPerHour);
+    rest %= kNanosPerHour;
+    *p++ = ':';
+    two(rest / kNanosPerMinute);
+    rest %= kNanosPerMinute;
+    *p++ = ':';
+    two(rest / kNanosPerSecond);
+    rest %= kNanosPerSecond;
+    const std::string fraction = fraction_text(static_cast<std::uint32_t>(rest));
+    std::memcpy(p, fraction.data(), fraction.size());
+    p += fraction.size();
+    *p++ = 'Z';
+    return p;
+}
+
 std::string format_iso(Timestamp t) {
     const CivilTime c = to_civil(t);
     return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}Z", c.year, c.month, c.day, c.hour,

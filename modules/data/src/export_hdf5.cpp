@@ -5,7 +5,7 @@
 #if TRADPAL_HAS_HDF5
 #include <hdf5.h>
 
-#include "atomic_output.hpp"
+#include <tradpal/core/output.hpp>
 #endif
 
 #include <algorithm>
@@ -62,7 +62,7 @@ bool hdf5_available() noexcept {
 std::uint64_t export_hdf5(const StoredSeries& series, const BarSeriesView& rows,
                           const std::filesystem::path& out, const ExportOptions& options) {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors become exceptions, not stderr noise
-    detail::AtomicOutput target(out);
+    AtomicOutput target(out);
     {  // the file is closed before it is renamed
         Handle file(H5Fcreate(target.temp_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
                     H5Fclose, "create the output file");

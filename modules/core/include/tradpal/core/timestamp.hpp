@@ -81,6 +81,18 @@ private:
     DayCache cache_;
 };
 
+/// Writes ISO-8601 times fast: the date text is kept while consecutive times share it.
+class IsoFormatter {
+public:
+    /// Writes t like format_iso() at p (at most 32 characters); returns the end.
+    char* write(char* p, Timestamp t);
+
+private:
+    std::int64_t day_ = INT64_MIN;
+    char date_[16] = {};
+    std::size_t date_length_ = 0;
+};
+
 /// Converts a numeric epoch value in `unit` to a Timestamp; nullopt on overflow.
 std::optional<Timestamp> timestamp_from_epoch(std::int64_t value, EpochUnit unit) noexcept;
 
