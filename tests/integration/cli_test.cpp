@@ -242,6 +242,75 @@ TEST_F(CliTest, ExportsHdf5ThatH5pyReads) {
     EXPECT_EQ(std::string(buf, n), "1000 SYN/USD 60000000000\n");
 }
 
+TEST_F(CliTest, IndicatorsAgreeOverAFileAndOverTheStore) {
+    const std::string csv = (dir_.path() / "bars.csv").string();
+    ASSERT_EQ(tradpal("data generate --symbol S --timeframe 1h --bars 500 --seed 3").code, 0);
+    ASSERT_EQ(tradpal(fmt::format("data export S --out {}", csv)).code, 0);
+    const std::string from_file = (dir_.path() / "f.csv").string();
+    const std::string from_store = (dir_.path() / "s.csv").string();
+    ASSERT_EQ(
+        tradpal(fmt::format("indicators --input {} --ind \"sma(20),t3\" --out {}", csv, from_file))
+            .code,
+        0);
+    const CliRun r = tradpal(
+        fmt::format("--json indicators --symbol S --ind \"sma(20),t3\" --out {}", from_store));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.json()["rows"], 500);
+    const std::string text = read_text_file(from_file).value();
+    EXPECT_EQ(text, read_text_file(from_store).value());
+    EXPECT_THAT(text,
+                ::testing::StartsWith("timestamp,sma(20),t3(5,0.7)\n2020-01-01T00:00:00Z,,\n"));
+    // Row 20 (line 21) is the first SMA(20) value; T3(5) starts at row 24.
+    std::vector<std::string> lines;
+    for (std::size_t start = 0; start < text.size();) {
+        const std::size_t end = text.find('\n', start);
+        lines.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    EXPECT_THAT(lines[19], ::testing::EndsWith(",,"));
+    EXPECT_THAT(lines[20], ::testing::Not(::testing::EndsWith(",,")));
+    EXPECT_THAT(lines[24], ::testing::EndsWith(","));
+    EXPECT_THAT(lines[25], ::testing::Not(::testing::EndsWith(",")));
+
+    // A date range writes fewer rows but the indicators are warmed up by the earlier bars.
+    const CliRun range =
+        tradpal(fmt::format("--json indicators --symbol S --ind \"sma(20)\" --start-date "
+                            "2020-01-10 --time-format unix --out {}",
+                            from_store));
+    ASSERT_EQ(range.code, 0) << range.err;
+    EXPECT_EQ(range.json()["rows"], 500 - 9 * 24);
+    EXPECT_THAT(read_text_file(from_store).value(),
+                ::testing::StartsWith("timestamp,sma(20)\n1578614400,"));
+}
+
+TEST_F(CliTest, IndicatorsRefuseBadRequests) {
+    const std::string csv =
+        file("u.csv", "time,open,high,low,close\n2024-01-02,1,2,1,1\n2024-01-01,1,2,1,1\n");
+    EXPECT_EQ(tradpal(fmt::format("indicators --input {} --ind \"sma(2)\"", csv)).code, 5);
+    const CliRun bad = tradpal(fmt::format("indicators --input {} --ind \"wma(1)\"", csv));
+    EXPECT_EQ(bad.code, 2);
+    EXPECT_THAT(bad.err, HasSubstr("wma: period must be an integer from 2 to 100000, got '1'"));
+    EXPECT_EQ(tradpal("indicators --ind \"sma(2)\"").code, 2);
+    EXPECT_EQ(tradpal(fmt::format("indicators --input {} --ind nope", csv)).code, 2);
+}
+
+TEST_F(CliTest, IndicatorsListDescribesEveryIndicator) {
+    const CliRun r = tradpal("--json indicators list");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto all = r.json()["indicators"];
+    ASSERT_GE(all.size(), 8U);
+    bool found = false;
+    for (const auto& i : all) {
+        if (i["name"] == "t3") {
+            found = true;
+            EXPECT_EQ(i["default_spec"], "t3(5,0.7)");
+            EXPECT_EQ(i["lookback"], 24);
+            EXPECT_EQ(i["params"][1]["name"], "vfactor");
+        }
+    }
+    EXPECT_TRUE(found);
+}
+
 TEST_F(CliTest, DemoRuns) {
     const CliRun r = tradpal("--json demo --bars 20000");
     ASSERT_EQ(r.code, 0) << r.err;

@@ -296,9 +296,38 @@ std::size_t kama_lookback(int period) {
     return static_cast<std::size_t>(period);
 }
 void kama(std::span<const double> in, int period, std::span<double> out) {
-    Kama s(period);
+    check_period(period, 2, "kama: period must be between 2 and 100000");
     check_out(in, out);
-    run_stream(s, in, out);
+    // The arithmetic of Kama::update, with the window read from the input directly.
+    const auto p = static_cast<std::size_t>(period);
+    const std::size_t n = in.size();
+    double sum_roc = 0;
+    for (std::size_t t = 0; t < std::min(n, p + 1); ++t) {
+        if (t > 0) {
+            sum_roc += std::fabs(in[t - 1] - in[t]);
+        }
+        out[t] = kNaN;
+    }
+    if (n <= p) {
+        return;
+    }
+    const auto step = [&](std::size_t t, double value) {
+        const double change = in[t] - in[t - p];
+        const double efficiency = (sum_roc <= change) || (std::fabs(sum_roc) < kEpsilon)
+                                      ? 1.0
+                                      : std::fabs(change / sum_roc);
+        double smoothing = (efficiency * kKamaSpread) + kKamaSlow;
+        smoothing *= smoothing;
+        return ((in[t] - value) * smoothing) + value;
+    };
+    double value = step(p, in[p - 1]);
+    out[p] = value;
+    for (std::size_t t = p + 1; t < n; ++t) {
+        sum_roc -= std::fabs(in[t - p - 1] - in[t - p]);
+        sum_roc += std::fabs(in[t - 1] - in[t]);
+        value = step(t, value);
+        out[t] = value;
+    }
 }
 
 std::size_t t3_lookback(int period) {

@@ -3,6 +3,11 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <optional>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include <fmt/format.h>
 
@@ -271,6 +276,31 @@ void Spec::compute(const Inputs& in, OutputSpans out) const {
     require(out.size() == info_->outputs.size(), "wrong number of output columns");
     require_sizes(n, out);
     info_->batch(in, params_, out);
+}
+
+void compute_all(std::span<const ComputeJob> jobs, int threads) {
+    std::vector<std::optional<Error>> errors(jobs.size());
+#ifdef _OPENMP
+    const int n = threads > 0 ? threads : omp_get_max_threads();
+#else
+    const int n = 1;
+    (void)threads;
+#endif
+    const auto count = static_cast<std::ptrdiff_t>(jobs.size());
+#pragma omp parallel for schedule(dynamic, 1) num_threads(n) if (count > 1)
+    for (std::ptrdiff_t i = 0; i < count; ++i) {
+        const auto k = static_cast<std::size_t>(i);
+        try {
+            jobs[k].spec->compute(jobs[k].inputs, jobs[k].outputs);
+        } catch (const Exception& e) {
+            errors[k] = Error{e.code(), e.what()};
+        }
+    }
+    for (const auto& e : errors) {
+        if (e) {
+            throw Exception(*e);
+        }
+    }
 }
 
 }  // namespace tradpal::indicators

@@ -64,6 +64,42 @@ TEST(Registry, NamesAreUniqueAndComplete) {
     }
 }
 
+TEST(ComputeAll, GivesTheSameResultsOnAnyNumberOfThreads) {
+    std::vector<std::vector<double>> series;
+    for (int s = 0; s < 6; ++s) {
+        std::vector<double> x;
+        for (int i = 0; i < 5000; ++i) {
+            x.push_back(100 + s + std::sin(i * 0.01 * (s + 1)) * 10);
+        }
+        series.push_back(std::move(x));
+    }
+    const std::vector<Spec> specs = Spec::parse_list("sma(20),ema(50),kama(30),t3(5)").value();
+    const auto run = [&](int threads) {
+        std::vector<std::vector<double>> out(series.size() * specs.size(),
+                                             std::vector<double>(5000));
+        std::vector<ComputeJob> jobs;
+        for (std::size_t s = 0; s < series.size(); ++s) {
+            for (std::size_t k = 0; k < specs.size(); ++k) {
+                jobs.push_back({&specs[k],
+                                Inputs::of(series[s]),
+                                {std::span<double>(out[s * specs.size() + k])}});
+            }
+        }
+        compute_all(jobs, threads);
+        return out;
+    };
+    const auto one = run(1);
+    const auto four = run(4);
+    for (std::size_t j = 0; j < one.size(); ++j) {
+        for (std::size_t i = 0; i < one[j].size(); ++i) {
+            ASSERT_TRUE((std::isnan(one[j][i]) && std::isnan(four[j][i])) ||
+                        one[j][i] == four[j][i]);
+        }
+    }
+    std::vector<ComputeJob> bad = {{&specs[0], Inputs::of(series[0]), {}}};
+    EXPECT_THROW(compute_all(bad, 2), Exception);
+}
+
 // ---- rules every indicator follows, checked over the whole registry
 
 BarSeries walk(std::size_t n, double level, double step, double volume, std::uint64_t seed) {

@@ -103,6 +103,19 @@ private:
     Params params_;
 };
 
+/// One computation for compute_all(): a spec over some inputs into its output columns.
+struct ComputeJob {
+    const Spec* spec = nullptr;
+    Inputs inputs;
+    std::vector<std::span<double>> outputs;
+};
+
+/// Runs many computations (indicators x symbols) on `threads` threads (0 = all cores), with
+/// dynamic scheduling so uneven jobs keep every core busy. Each job writes only its own outputs,
+/// so results do not depend on the thread count.
+/// Throws: tradpal::Exception for the first job that fails (after all have run).
+void compute_all(std::span<const ComputeJob> jobs, int threads = 0);
+
 /// Parses "sma", "ema", ... (TA-Lib's MA types). Errors: InvalidArgument.
 Result<MaType> parse_ma_type(std::string_view text);
 

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include <tradpal/cli/app.hpp>
+#include <tradpal/core/output.hpp>
+#include <tradpal/data/csv.hpp>
+#include <tradpal/indicators/registry.hpp>
+
+#include "context.hpp"
+#include "output.hpp"
+
+namespace tradpal::cli {
+namespace {
+
+using nlohmann::json;
+namespace ind = tradpal::indicators;
+
+std::string inputs_text(unsigned inputs) {
+    std::vector<std::string> names;
+    const std::pair<unsigned, const char*> fields[] = {
+        {ind::kOpen, "open"},   {ind::kHigh, "high"},     {ind::kLow, "low"},
+        {ind::kClose, "close"}, {ind::kVolume, "volume"}, {ind::kTime, "time"}};
+    for (const auto& [bit, name] : fields) {
+        if ((inputs & bit) != 0) {
+            names.emplace_back(name);
+        }
+    }
+    return fmt::format("{}", fmt::join(names, ","));
+}
+
+std::string default_text(const ind::ParamInfo& p) {
+    switch (p.kind) {
+        case ind::ParamKind::Integer:
+            return std::to_string(static_cast<long long>(p.default_value));
+        case ind::ParamKind::Ma:
+            return std::string(
+                ind::to_string(static_cast<ind::MaType>(static_cast<int>(p.default_value))));
+        case ind::ParamKind::Real:
+            break;
+    }
+    return fmt::format("{}", p.default_value);
+}
+
+int run_list(Context& ctx) {
+    if (ctx.json) {
+        json all = json::array();
+        for (const ind::IndicatorInfo& info : ind::all_indicators()) {
+            json params = json::array();
+            for (const ind::ParamInfo& p : info.params) {
+                const char* kind = p.kind == ind::ParamKind::Integer ? "integer"
+                                   : p.kind == ind::ParamKind::Real  ? "real"
+                                                                     : "ma_type";
+                params.push_back({{"name", p.name},
+                                  {"kind", kind},
+                                  {"default", default_text(p)},
+                                  {"min", p.min},
+                                  {"max", p.max},
+                                  {"description", p.description}});
+            }
+            const ind::Spec defaults = ind::Spec::parse(info.name).value();
+            all.push_back({{"name", info.name},
+                           {"title", info.title},
+                           {"group", info.group},
+                           {"inputs", inputs_text(info.inputs)},
+                           {"params", params},
+                           {"outputs", info.outputs},
+                           {"default_spec", defaults.canonical()},
+                           {"lookback", defaults.lookback()},
+                           {"talib", info.talib}});
+        }
+        Context::print_json({{"indicators", all}});
+        return 0;
+    }
+    Table table({"NAME", "PARAMETERS (DEFAULTS)", "OUTPUTS", "INPUTS", "GROUP", "DESCRIPTION"});
+    for (const ind::IndicatorInfo& info : ind::all_indicators()) {
+        std::vector<std::string> params;
+        for (const ind::ParamInfo& p : info.params) {
+            params.push_back(fmt::format("{}={}", p.name, default_text(p)));
+        }
+        table.add_row(
+            {std::string(info.name), fmt::format("{}", fmt::join(params, " ")),
+             info.outputs.size() == 1 ? "" : fmt::format("{}", fmt::join(info.outputs, ",")),
+             inputs_text(info.inputs), std::string(info.group),
+             fmt::format("{}{}", info.title, info.talib ? "" : " (not in TA-Lib)")});
+    }
+    table.print(std::cout);
+    std::cout << fmt::format(
+        "\n{} indicators. Use them as name(p1,p2,...), e.g. \"rsi(14),macd(12,26,9)\"; "
+        "omitted parameters take the defaults.\n",
+        ind::all_indicators().size());
+    return 0;
+}
+
+struct ComputeArgs {
+    std::string input;
+    SeriesSelector series;
+    std::string indicators;
+    std::string out = "-";
+    std::string start_date;
+    std::string end_date;
+    std::string time_format = "iso";
+};
+
+// Streams bars through every indicator and writes one CSV row per bar in [start, end).
+class RowWriter {
+public:
+    RowWriter(const std::vector<ind::Spec>& specs, OutputFile& out, Timestamp start, Timestamp end,
+              bool unix_time)
+        : out_(out), start_(start), end_(end), unix_time_(unix_time) {
+        std::string header = "timestamp";
+        for (const ind::Spec& spec : specs) {
+            streams_.push_back(spec.stream());
+            counts_.push_back(spec.output_count());
+            for (const std::string& name : spec.output_names()) {
+                header += ',';
+                header += name;
+            }
+        }
+        header += '\n';
+        out_.write(header);
+        values_.resize(16);
+    }
+
+    void consume(const BarSeriesView& rows) {
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            const Bar bar = rows.bar(i);
+            if (has_last_ && bar.ts.ns() <= last_) {
+                throw Exception(
+                    ErrorCode::ValidationFailed,
+                    fmt::format("input is not in time order at {} (after {}); import it "
+                                "with `tradpal data import --fix` and use --symbol",
+                                format_iso(bar.ts), format_iso(Timestamp(last_))));
+            }
+            has_last_ = true;
+            last_ = bar.ts.ns();
+            for (auto& s : streams_) {
+                s->update(bar);
+            }
+            if (bar.ts < start_ || bar.ts >= end_) {
+                continue;
+            }
+            char* p = out_.reserve(64 + 32 * 16);
+            if (unix_time_) {
+                p = bar.ts.ns() % kNanosPerSecond == 0
+                        ? std::to_chars(p, p + 24, bar.ts.seconds()).ptr
+                        : std::to_chars(p, p + 32, static_cast<double>(bar.ts.ns()) / 1e9).ptr;
+            } else {
+                p = iso_.write(p, bar.ts);
+            }
+            out_.advance(p);
+            for (std::size_t k = 0; k < streams_.size(); ++k) {
+                streams_[k]->values(std::span(values_).first(counts_[k]));
+                for (std::size_t o = 0; o < counts_[k]; ++o) {
+                    char* q = out_.reserve(40);
+                    *q++ = ',';
+                    if (!std::isnan(values_[o])) {
+                        q = std::to_chars(q, q + 32, values_[o]).ptr;  // shortest round-trip
+                    }
+                    out_.advance(q);
+                }
+            }
+            char* q = out_.reserve(1);
+            *q++ = '\n';
+            out_.advance(q);
+            ++rows_;
+        }
+    }
+    std::uint64_t rows() const noexcept { return rows_; }
+
+private:
+    OutputFile& out_;
+    Timestamp start_, end_;
+    bool unix_time_;
+    IsoFormatter iso_;
+    std::vector<std::unique_ptr<ind::IndicatorStream>> streams_;
+    std::vector<std::size_t> counts_;
+    std::vector<double> values_;
+    bool has_last_ = false;
+    std::int64_t last_ = 0;
+    std::uint64_t rows_ = 0;
+};
+
+Timestamp bound(const std::string& text, bool end) {
+    if (text.empty()) {
+        return end ? Timestamp::max() : Timestamp::min();
+    }
+    const Timestamp t = Timestamp::parse(text).value();
+    return !end ? t : Timestamp(t.ns() + (text.size() == 10 ? kNanosPerDay : 1));
+}
+
+int run_compute(Context& ctx, const ComputeArgs& a) {
+    if (a.input.empty() == a.series.symbol.empty()) {
+        throw Exception(ErrorCode::InvalidArgument, "give either --input FILE or --symbol SYMBOL");
+    }
+    if (a.indicators.empty()) {
+        throw Exception(ErrorCode::InvalidArgument,
+                        "--ind is required, e.g. --ind \"rsi(14),macd(12,26,9)\" (see: tradpal "
+                        "indicators list)");
+    }
+    if (a.time_format != "iso" && a.time_format != "unix") {
+        throw Exception(ErrorCode::InvalidArgument, "--time-format must be iso or unix");
+    }
+    const std::vector<ind::Spec> specs = ind::Spec::parse_list(a.indicators).value();
+    const auto clock = std::chrono::steady_clock::now();
+    OutputFile out = OutputFile::open(a.out).value();
+    RowWriter writer(specs, out, bound(a.start_date, false), bound(a.end_date, true),
+                     a.time_format == "unix");
+    std::uint64_t bars = 0;
+    if (!a.input.empty()) {
+        data::CsvOptions options;
+        options.threads = ctx.threads();
+        data::CsvReader reader = data::CsvReader::open(a.input, options).value();
+        while (const std::size_t n =
+                   reader
+                       .read_blocks([&](const BarSeriesView& rows, std::span<const std::uint64_t>) {
+                           writer.consume(rows);
+                       })
+                       .value()) {
+            bars += n;
+        }
+    } else {
+        const data::Store store = ctx.store();
+        const data::StoredSeries s = store.open(a.series.resolve(store)).value();
+        ProgressBar bar("computing", "bars", ctx.show_progress() && !out.is_stdout());
+        s.for_each_chunk(ctx.chunk_rows(), [&](const BarSeriesView& chunk, std::uint64_t first) {
+            writer.consume(chunk);
+            bar.update(first + chunk.size(), s.meta().rows);
+        });
+        bars = s.meta().rows;
+    }
+    out.commit();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - clock).count();
+    std::vector<std::string> columns;
+    for (const ind::Spec& spec : specs) {
+        for (const std::string& name : spec.output_names()) {
+            columns.push_back(name);
+        }
+    }
+    if (ctx.json && !out.is_stdout()) {
+        Context::print_json({{"bars", bars},
+                             {"rows", writer.rows()},
+                             {"columns", columns},
+                             {"out", a.out},
+                             {"seconds", seconds}});
+    } else if (!out.is_stdout()) {
+        std::cout << fmt::format("Computed {} on {} bars; wrote {} rows to {} in {}\n",
+                                 fmt::join(columns, ", "), with_commas(bars),
+                                 with_commas(writer.rows()), a.out, format_seconds(seconds));
+    }
+    return 0;
+}
+
+}  // namespace
+
+void add_indicators_command(CLI::App& app, std::vector<Command>& commands) {
+    auto a = std::make_shared<ComputeArgs>();
+    CLI::App* c = app.add_subcommand(
+        "indicators",
+        "Compute indicators over a CSV file or a stored series (streaming, constant memory)");
+    c->require_subcommand(0, 1);
+    CLI::App* list =
+        c->add_subcommand("list", "Every indicator with its parameters, defaults and outputs");
+    commands.push_back({list, run_list});
+
+    c->add_option("--input", a->input, "A CSV file of bars (any format data import reads)");
+    c->add_option("-s,--symbol", a->series.symbol, "A stored series instead of --input");
+    c->add_option("-t,--timeframe", a->series.timeframe, "Timeframe of the stored series");
+    c->add_option("--source", a->series.source, "Source of the stored series");
+    c->add_option("--ind", a->indicators,
+                  "Indicators, e.g. \"rsi(14),macd(12,26,9),bbands(20,2,2,sma)\"");
+    c->add_option("-o,--out", a->out, "Output CSV (- = standard output)");
+    c->add_option("--start-date", a->start_date,
+                  "First bar to write (earlier bars still warm up the indicators)");
+    c->add_option("--end-date", a->end_date,
+                  "Last bar to write (a bare date includes the whole day)");
+    c->add_option("--time-format", a->time_format, "iso or unix (seconds)");
+    commands.push_back({c, [a](Context& ctx) {
+                            return run_compute(ctx, *a);
+                        }});
+}
+
+}  // namespace tradpal::cli
