@@ -59,6 +59,17 @@ Result<OutputFile> OutputFile::open(const std::filesystem::path& path) {
         return OutputFile(std::move(impl));
     }
     impl->name = path.string();
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) {
+        // A device or a pipe (/dev/null, a FIFO): write to it directly; renaming over it would
+        // replace it.
+        auto device = File::open(path, File::Mode::ReadWrite);
+        if (!device) {
+            return std::move(device).error();
+        }
+        impl->file = std::move(*device);
+        return OutputFile(std::move(impl));
+    }
     impl->target.emplace(path);
     auto file = File::open(impl->target->temp_path(), File::Mode::ReadWriteCreate);
     if (!file) {
@@ -120,7 +131,7 @@ void OutputFile::flush() {
 
 void OutputFile::commit() {
     flush();
-    if (impl_->file) {
+    if (impl_->target) {
         impl_->file->sync();
         impl_->target->commit();
     }

@@ -47,6 +47,14 @@ TEST_F(OutputTest, AppearsOnlyWhenCommitted) {
               1);
 }
 
+TEST_F(OutputTest, WritesDevicesInPlace) {
+    OutputFile out = OutputFile::open("/dev/null").value();
+    out.write("discarded\n");
+    out.commit();
+    EXPECT_TRUE(std::filesystem::is_character_file("/dev/null"));
+    EXPECT_FALSE(out.is_stdout());
+}
+
 TEST_F(OutputTest, RefusesUnwritablePlaces) {
     EXPECT_FALSE(OutputFile::open(dir_ / "no" / "such" / "dir.csv").has_value());
 }

@@ -30,7 +30,8 @@ private:
     bool committed_ = false;
 };
 
-/// Buffered text output to a file (atomically, as AtomicOutput) or to standard output ("-").
+/// Buffered text output to a file (atomically, as AtomicOutput), to standard output ("-"), or
+/// straight to a device or pipe such as /dev/null.
 /// Write by reserve() + advance(), or write(). Not thread-safe.
 class OutputFile {
 public:
