@@ -85,7 +85,7 @@ Result<OutputFile> OutputFile::open(const std::filesystem::path& path) {
 }
 
 bool OutputFile::is_stdout() const noexcept {
-    return !impl_->target;
+    return !impl_->file;
 }
 
 char* OutputFile::reserve(std::size_t n) {
