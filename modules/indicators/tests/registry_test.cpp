@@ -168,7 +168,8 @@ protected:
 
 TEST_P(EveryIndicator, InputShorterThanTheLookbackGivesOnlyNaN) {
     const Spec s = spec();
-    for (std::size_t n : {std::size_t{0}, std::size_t{1}, s.lookback()}) {
+    // Up to `lookback` bars there is no value yet (an indicator with lookback 0 has one at once).
+    for (std::size_t n : {std::size_t{0}, std::min<std::size_t>(1, s.lookback()), s.lookback()}) {
         const BarSeries bars = walk(n, 100, 0.01, 1000, 1);
         for (const auto& column : batch(s, bars)) {
             for (double v : column) {
