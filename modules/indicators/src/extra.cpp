@@ -323,26 +323,17 @@ std::size_t donchian_lookback(int period) {
     return static_cast<std::size_t>(period - 1);
 }
 
-Donchian::Donchian(int period)
-    : period_(static_cast<std::size_t>(std::max(period, 1))), max_(period_), min_(period_) {
+Donchian::Donchian(int period) : range_(period) {
     check_period(period, 1, "donchian: period must be between 1 and 100000");
 }
 
 void Donchian::update(double high, double low) noexcept {
-    // A NaN pushed into the rolling extremes only disturbs windows that contain it (it drops the
-    // older candidates, which leave the window before it does); those are masked below.
-    max_.push(high);
-    min_.push(low);
-    nan_.update(std::isnan(high) || std::isnan(low));
-    if (count_ < period_) {
-        ++count_;
-    }
-    if (count_ < period_ || !nan_.clean(period_)) {
-        upper_ = middle_ = lower_ = kNaN;
+    range_.update(high, low);  // NaN while a NaN bar is in the window
+    if (!range_.full()) {
         return;
     }
-    upper_ = max_.value();
-    lower_ = min_.value();
+    upper_ = range_.highest();
+    lower_ = range_.lowest();
     middle_ = (upper_ + lower_) / 2.0;
 }
 
@@ -474,51 +465,34 @@ std::size_t ichimoku_lookback(int tenkan, int kijun, int senkou) {
 }
 
 Ichimoku::Ichimoku(int tenkan, int kijun, int senkou)
-    : tenkan_period_(static_cast<std::size_t>(std::max(tenkan, 1))),
-      kijun_period_(static_cast<std::size_t>(std::max(kijun, 1))),
-      senkou_period_(static_cast<std::size_t>(std::max(senkou, 1))),
-      lookback_(std::max({tenkan_period_, kijun_period_, senkou_period_}) - 1 + kijun_period_),
-      tenkan_max_(tenkan_period_),
-      kijun_max_(kijun_period_),
-      senkou_max_(senkou_period_),
-      tenkan_min_(tenkan_period_),
-      kijun_min_(kijun_period_),
-      senkou_min_(senkou_period_),
-      span_a_(kijun_period_ + 1),
-      span_b_(kijun_period_ + 1) {
+    : lookback_(ichimoku_lookback(std::max(tenkan, 1), std::max(kijun, 1), std::max(senkou, 1))),
+      tenkan_range_(tenkan),
+      kijun_range_(kijun),
+      senkou_range_(senkou),
+      span_a_(static_cast<std::size_t>(std::max(kijun, 1)) + 1),
+      span_b_(static_cast<std::size_t>(std::max(kijun, 1)) + 1) {
     check_period(tenkan, 1, "ichimoku: tenkan must be between 1 and 100000");
     check_period(kijun, 1, "ichimoku: kijun must be between 1 and 100000");
     check_period(senkou, 1, "ichimoku: senkou must be between 1 and 100000");
 }
 
-double Ichimoku::midpoint(const RollingMax& hi, const RollingMin& lo,
-                          std::size_t period) const noexcept {
-    if (count_ < period || !nan_.clean(period)) {
-        return kNaN;
-    }
-    return (hi.value() + lo.value()) / 2.0;
-}
-
 void Ichimoku::update(double high, double low) noexcept {
-    tenkan_max_.push(high);
-    kijun_max_.push(high);
-    senkou_max_.push(high);
-    tenkan_min_.push(low);
-    kijun_min_.push(low);
-    senkou_min_.push(low);
-    nan_.update(std::isnan(high) || std::isnan(low));
+    tenkan_range_.update(high, low);
+    kijun_range_.update(high, low);
+    senkou_range_.update(high, low);
+    nan_bar_ = std::isnan(high) || std::isnan(low);
     if (count_ <= lookback_) {
         ++count_;
     }
-    tenkan_ = midpoint(tenkan_max_, tenkan_min_, tenkan_period_);
-    kijun_ = midpoint(kijun_max_, kijun_min_, kijun_period_);
+    tenkan_ = midpoint(tenkan_range_);
+    kijun_ = midpoint(kijun_range_);
     span_a_.push((tenkan_ + kijun_) / 2.0);
-    span_b_.push(midpoint(senkou_max_, senkou_min_, senkou_period_));
+    span_b_.push(midpoint(senkou_range_));
 }
 
 void Ichimoku::values(std::span<double> out) const noexcept {
     // A NaN bar gives NaN in every output at that bar, the cloud computed kijun bars ago too.
-    if (!ready() || !nan_.clean(1)) {
+    if (!ready() || nan_bar_) {
         out[0] = out[1] = out[2] = out[3] = kNaN;
         return;
     }
@@ -558,14 +532,8 @@ ParamInfo multiplier_param(double default_value, std::string_view description) {
 IndicatorInfo make(std::string_view name, std::string_view title, unsigned inputs,
                    std::vector<ParamInfo> params, std::vector<std::string_view> outputs,
                    std::string_view golden) {
-    IndicatorInfo info;
-    info.name = name;
-    info.title = title;
-    info.group = "extra";
-    info.inputs = inputs;
-    info.params = std::move(params);
-    info.outputs = std::move(outputs);
-    info.golden = golden;
+    IndicatorInfo info =
+        describe("extra", name, title, inputs, std::move(params), golden, std::move(outputs));
     info.talib = false;
     return info;
 }

@@ -401,13 +401,9 @@ void register_overlap(std::vector<IndicatorInfo>& out) {
                          std::string_view golden, std::size_t (*lookback)(const Params&),
                          void (*batch)(const Inputs&, const Params&, OutputSpans),
                          std::unique_ptr<IndicatorStream> (*stream)(const Params&)) {
-        IndicatorInfo info;
-        info.name = name;
-        info.title = title;
-        info.group = "overlap";
-        info.params = {period_param(period, name == "sma" || name == "ema" ? 1 : 2)};
-        info.outputs = {name};
-        info.golden = golden;
+        IndicatorInfo info =
+            describe("overlap", name, title, kClose,
+                     {period_param(period, name == "sma" || name == "ema" ? 1 : 2)}, golden);
         info.lookback = lookback;
         info.batch = batch;
         info.stream = stream;
@@ -428,13 +424,9 @@ void register_overlap(std::vector<IndicatorInfo>& out) {
     add("kama", "Kaufman Adaptive Moving Average", 30, "kama(30)", lookback_period<kama_lookback>,
         batch_close_period<kama>, stream_close_period<Kama>);
 
-    IndicatorInfo t3_info;
-    t3_info.name = "t3";
-    t3_info.title = "Tillson T3 Moving Average";
-    t3_info.group = "overlap";
-    t3_info.params = {period_param(5), {"vfactor", ParamKind::Real, 0.7, 0, 1, "volume factor"}};
-    t3_info.outputs = {"t3"};
-    t3_info.golden = "t3(5,0.7)";
+    IndicatorInfo t3_info = describe(
+        "overlap", "t3", "Tillson T3 Moving Average", kClose,
+        {period_param(5), {"vfactor", ParamKind::Real, 0.7, 0, 1, "volume factor"}}, "t3(5,0.7)");
     t3_info.lookback = [](const Params& p) {
         return t3_lookback(p.integer(0));
     };

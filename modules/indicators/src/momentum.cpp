@@ -697,15 +697,7 @@ constexpr char kPpoName[] = "ppo";
 IndicatorInfo make(std::string_view name, std::string_view title, unsigned inputs,
                    std::vector<ParamInfo> params, std::vector<std::string_view> outputs,
                    std::string_view golden) {
-    IndicatorInfo info;
-    info.name = name;
-    info.title = title;
-    info.group = "momentum";
-    info.inputs = inputs;
-    info.params = std::move(params);
-    info.outputs = std::move(outputs);
-    info.golden = golden;
-    return info;
+    return describe("momentum", name, title, inputs, std::move(params), golden, std::move(outputs));
 }
 
 constexpr unsigned kHlc = kHigh | kLow | kClose;

@@ -27,88 +27,28 @@ void check_columns(std::size_t n, std::initializer_list<std::span<const double>>
     require(out.size() == n, "indicator output must have the input's length");
 }
 
-inline double greater(double a, double b) {
-    return a > b ? a : b;
-}
-inline double lesser(double a, double b) {
-    return a < b ? a : b;
-}
-
-// Window maxima of `highs` and/or minima of `lows` over whole series, for the batch forms. The
-// series is cut into blocks of `period` bars; every window is a suffix of the previous block
-// plus a prefix of the current one, so each bar costs three comparisons whatever the data
-// (van Herk / Gil-Werman). The streaming deques give the same values but pop a data-dependent
-// number of entries per bar, a branch a random walk mispredicts about every other bar, which
-// made them 2-3x slower than TA-Lib's rescans at 10M bars. Comparisons skip NaN; the window
-// gate (as in the streaming forms) reports windows holding a NaN instead.
-// Calls emit(i, valid, highest, lowest) for every bar; O(period) scratch.
-template <bool WantMax, bool WantMin, class Emit>
-void sliding_extremes(const double* highs, const double* lows, std::size_t n, std::size_t period,
-                      Emit emit) {
-    constexpr double kInf = std::numeric_limits<double>::infinity();
-    // suffix[k]: extreme of the previous block from its k-th bar on; suffix[period] is empty.
-    std::vector<double> hi_suffix(WantMax ? period + 1 : 0, -kInf);
-    std::vector<double> lo_suffix(WantMin ? period + 1 : 0, kInf);
-    std::size_t open_at = period - 1;  // first bar whose window is complete and NaN-free
-    for (std::size_t start = 0; start < n; start += period) {
-        const std::size_t end = std::min(start + period, n);
-        double hi_run = -kInf;
-        double lo_run = kInf;
-        for (std::size_t i = start; i < end; ++i) {
-            const double h = highs[i];
-            const double l = lows[i];
-            open_at = std::isnan(h) || std::isnan(l) ? i + period : open_at;
-            double hi = kNaN;
-            double lo = kNaN;
-            if constexpr (WantMax) {
-                hi_run = greater(h, hi_run);
-                hi = greater(hi_suffix[i - start + 1], hi_run);
-            }
-            if constexpr (WantMin) {
-                lo_run = lesser(l, lo_run);
-                lo = lesser(lo_suffix[i - start + 1], lo_run);
-            }
-            emit(i, i >= open_at, hi, lo);
-        }
-        double hi_acc = -kInf;
-        double lo_acc = kInf;
-        for (std::size_t k = end; k-- > start;) {
-            if constexpr (WantMax) {
-                hi_acc = greater(highs[k], hi_acc);
-                hi_suffix[k - start] = hi_acc;
-            }
-            if constexpr (WantMin) {
-                lo_acc = lesser(lows[k], lo_acc);
-                lo_suffix[k - start] = lo_acc;
-            }
-        }
-    }
-}
-
 }  // namespace
 
 // ---- constructors of the streaming forms
 
 Max::Max(int period)
-    : gate_(checked_period(period, "max: period must be between 2 and 100000")),
-      extreme_(static_cast<std::size_t>(period)) {}
+    : range_(static_cast<int>(checked_period(period, "max: period must be between 2 and 100000"))) {
+}
 
 Min::Min(int period)
-    : gate_(checked_period(period, "min: period must be between 2 and 100000")),
-      extreme_(static_cast<std::size_t>(period)) {}
+    : range_(static_cast<int>(checked_period(period, "min: period must be between 2 and 100000"))) {
+}
 
 Sum::Sum(int period)
     : window_(checked_period(period, "sum: period must be between 2 and 100000")) {}
 
 MidPoint::MidPoint(int period)
-    : gate_(checked_period(period, "midpoint: period must be between 2 and 100000")),
-      highest_(static_cast<std::size_t>(period)),
-      lowest_(static_cast<std::size_t>(period)) {}
+    : range_(static_cast<int>(
+          checked_period(period, "midpoint: period must be between 2 and 100000"))) {}
 
 MidPrice::MidPrice(int period)
-    : gate_(checked_period(period, "midprice: period must be between 2 and 100000")),
-      highest_(static_cast<std::size_t>(period)),
-      lowest_(static_cast<std::size_t>(period)) {}
+    : range_(static_cast<int>(
+          checked_period(period, "midprice: period must be between 2 and 100000"))) {}
 
 // ---- batch forms
 
@@ -155,12 +95,9 @@ std::size_t max_lookback(int period) {
 }
 
 void max(std::span<const double> in, int period, std::span<double> out) {
-    const std::size_t p = checked_period(period, "max: period must be between 2 and 100000");
+    Max m(period);
     check_columns(in.size(), {}, out);
-    double* o = out.data();
-    sliding_extremes<true, false>(
-        in.data(), in.data(), in.size(), p,
-        [o](std::size_t i, bool valid, double hi, double) { o[i] = valid ? hi : kNaN; });
+    run_stream(m, in, out);
 }
 
 std::size_t min_lookback(int period) {
@@ -168,12 +105,9 @@ std::size_t min_lookback(int period) {
 }
 
 void min(std::span<const double> in, int period, std::span<double> out) {
-    const std::size_t p = checked_period(period, "min: period must be between 2 and 100000");
+    Min m(period);
     check_columns(in.size(), {}, out);
-    double* o = out.data();
-    sliding_extremes<false, true>(
-        in.data(), in.data(), in.size(), p,
-        [o](std::size_t i, bool valid, double, double lo) { o[i] = valid ? lo : kNaN; });
+    run_stream(m, in, out);
 }
 
 std::size_t sum_lookback(int period) {
@@ -200,13 +134,9 @@ std::size_t midpoint_lookback(int period) {
 }
 
 void midpoint(std::span<const double> in, int period, std::span<double> out) {
-    const std::size_t p = checked_period(period, "midpoint: period must be between 2 and 100000");
+    MidPoint m(period);
     check_columns(in.size(), {}, out);
-    double* o = out.data();
-    sliding_extremes<true, true>(in.data(), in.data(), in.size(), p,
-                                 [o](std::size_t i, bool valid, double hi, double lo) {
-                                     o[i] = valid ? (hi + lo) / 2.0 : kNaN;
-                                 });
+    run_stream(m, in, out);
 }
 
 std::size_t midprice_lookback(int period) {
@@ -215,14 +145,12 @@ std::size_t midprice_lookback(int period) {
 
 void midprice(std::span<const double> high, std::span<const double> low, int period,
               std::span<double> out) {
-    const std::size_t p = checked_period(period, "midprice: period must be between 2 and 100000");
+    MidPrice m(period);
     const std::size_t n = low.size();
     check_columns(n, {high}, out);
-    double* o = out.data();
-    sliding_extremes<true, true>(high.data(), low.data(), n, p,
-                                 [o](std::size_t i, bool valid, double hi, double lo) {
-                                     o[i] = valid ? (hi + lo) / 2.0 : kNaN;
-                                 });
+    for (std::size_t i = 0; i < n; ++i) {
+        out[i] = m.update(Bar{Timestamp(), kNaN, high[i], low[i], kNaN, kNaN});
+    }
 }
 
 }  // namespace tradpal::indicators
@@ -234,15 +162,7 @@ namespace {
 
 IndicatorInfo entry(std::string_view name, std::string_view title, unsigned inputs,
                     std::vector<ParamInfo> params, std::string_view golden) {
-    IndicatorInfo info;
-    info.name = name;
-    info.title = title;
-    info.group = "price";
-    info.inputs = inputs;
-    info.params = std::move(params);
-    info.outputs = {name};
-    info.golden = golden;
-    return info;
+    return describe("price", name, title, inputs, std::move(params), golden);
 }
 
 }  // namespace

@@ -19,6 +19,22 @@ inline ParamInfo ma_param(std::string_view name, std::string_view description) {
     return {name, ParamKind::Ma, 0, 0, 8, description};
 }
 
+/// The descriptive part of a registry entry; the family fills in lookback, batch and stream.
+/// An empty `outputs` means one output named like the indicator.
+inline IndicatorInfo describe(std::string_view group, std::string_view name, std::string_view title,
+                              unsigned inputs, std::vector<ParamInfo> params,
+                              std::string_view golden, std::vector<std::string_view> outputs = {}) {
+    IndicatorInfo info;
+    info.name = name;
+    info.title = title;
+    info.group = group;
+    info.inputs = inputs;
+    info.params = std::move(params);
+    info.outputs = outputs.empty() ? std::vector<std::string_view>{name} : std::move(outputs);
+    info.golden = golden;
+    return info;
+}
+
 /// Batch adapter for `f(close, period, out)`.
 template <void (*F)(std::span<const double>, int, std::span<double>)>
 void batch_close_period(const Inputs& in, const Params& p, OutputSpans out) {

@@ -633,15 +633,7 @@ std::unique_ptr<IndicatorStream> stream_bar_period(const Params& p) {
 
 IndicatorInfo entry(std::string_view name, std::string_view title, unsigned inputs,
                     std::string_view golden) {
-    IndicatorInfo info;
-    info.name = name;
-    info.title = title;
-    info.group = "trend";
-    info.inputs = inputs;
-    info.params = {period_param(14)};
-    info.outputs = {name};
-    info.golden = golden;
-    return info;
+    return describe("trend", name, title, inputs, {period_param(14)}, golden);
 }
 
 }  // namespace

@@ -404,15 +404,7 @@ constexpr unsigned kHlc = kHigh | kLow | kClose;
 
 IndicatorInfo entry(std::string_view name, std::string_view title, unsigned inputs,
                     std::vector<ParamInfo> params, std::string_view golden) {
-    IndicatorInfo info;
-    info.name = name;
-    info.title = title;
-    info.group = "volatility";
-    info.inputs = inputs;
-    info.params = std::move(params);
-    info.outputs = {name};
-    info.golden = golden;
-    return info;
+    return describe("volatility", name, title, inputs, std::move(params), golden);
 }
 
 ParamInfo nbdev_param(std::string_view name, double default_value, std::string_view what) {

@@ -157,15 +157,7 @@ namespace {
 
 IndicatorInfo entry(std::string_view name, std::string_view title, unsigned inputs,
                     std::vector<ParamInfo> params, std::string_view golden) {
-    IndicatorInfo info;
-    info.name = name;
-    info.title = title;
-    info.group = "volume";
-    info.inputs = inputs;
-    info.params = std::move(params);
-    info.outputs = {name};
-    info.golden = golden;
-    return info;
+    return describe("volume", name, title, inputs, std::move(params), golden);
 }
 
 constexpr unsigned kHlcv = kHigh | kLow | kClose | kVolume;

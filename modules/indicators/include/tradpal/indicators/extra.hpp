@@ -250,14 +250,14 @@ std::size_t donchian_lookback(int period);
 void donchian(std::span<const double> high, std::span<const double> low, int period,
               std::span<double> upper, std::span<double> middle, std::span<double> lower);
 
-/// Streaming Donchian channels: O(1) amortised with RollingMax / RollingMin.
+/// Streaming Donchian channels: O(1) per bar with RollingRange.
 class Donchian {
 public:
     explicit Donchian(int period);
     /// Feeds a bar; then values() describes it (NaN before the lookback).
     void update(double high, double low) noexcept;
     void update(const Bar& bar) noexcept { update(bar.high, bar.low); }
-    bool ready() const noexcept { return count_ >= period_; }
+    bool ready() const noexcept { return range_.full(); }
     /// Writes {upper, middle, lower}.
     void values(std::span<double> out) const noexcept {
         out[0] = upper_;
@@ -266,11 +266,7 @@ public:
     }
 
 private:
-    std::size_t period_;
-    RollingMax max_;
-    RollingMin min_;
-    extra_detail::NanAge nan_;
-    std::size_t count_ = 0;  // bars seen, saturating at period_
+    RollingRange range_;
     double upper_ = kNaN;
     double middle_ = kNaN;
     double lower_ = kNaN;
@@ -368,17 +364,17 @@ public:
     void values(std::span<double> out) const noexcept;
 
 private:
-    /// Midpoint of the window, or NaN when it is not full or holds a NaN bar.
-    double midpoint(const RollingMax& hi, const RollingMin& lo, std::size_t period) const noexcept;
+    /// Midpoint of a window, or NaN when it is not full or holds a NaN bar.
+    static double midpoint(const RollingRange& range) noexcept {
+        return range.full() ? (range.highest() + range.lowest()) / 2.0 : kNaN;
+    }
 
-    std::size_t tenkan_period_, kijun_period_, senkou_period_;
     std::size_t lookback_;
-    RollingMax tenkan_max_, kijun_max_, senkou_max_;
-    RollingMin tenkan_min_, kijun_min_, senkou_min_;
+    RollingRange tenkan_range_, kijun_range_, senkou_range_;
     RingBuffer<double> span_a_;  // (tenkan + kijun) / 2 of the last kijun + 1 bars
     RingBuffer<double> span_b_;  // the senkou midpoint of the last kijun + 1 bars
-    extra_detail::NanAge nan_;
-    std::size_t count_ = 0;  // bars seen, saturating at lookback_ + 1
+    bool nan_bar_ = false;       // the latest bar has a NaN high or low
+    std::size_t count_ = 0;      // bars seen, saturating at lookback_ + 1
     double tenkan_ = kNaN;
     double kijun_ = kNaN;
 };

@@ -9,6 +9,7 @@
 #include <variant>
 
 #include <tradpal/indicators/rolling.hpp>
+#include <tradpal/indicators/stream.hpp>
 #include <tradpal/indicators/types.hpp>
 
 namespace tradpal::indicators {
@@ -231,14 +232,5 @@ private:
     };
     std::variant<Identity, Sma, Ema, Wma, Dema, Tema, Trima, Kama, T3> impl_;
 };
-
-/// Runs a streaming class over a series: the batch form of any streaming indicator.
-template <class S>
-void run_stream(S& s, std::span<const double> in, std::span<double> out) noexcept {
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        const double v = s.update(in[i]);
-        out[i] = s.ready() ? v : kNaN;
-    }
-}
 
 }  // namespace tradpal::indicators

@@ -126,45 +126,19 @@ private:
     bool started_ = false;
 };
 
-/// Whether the window of the last `period` values is complete and free of NaN: one compare per
-/// value covers both the lookback and a NaN (a window holding a NaN reports NaN; once the NaN
-/// has left, the deques, which a NaN empties, hold exactly the window again).
-class WindowGate {
-public:
-    explicit WindowGate(std::size_t period) : period_(period), open_at_(period - 1) {}
-    /// Records whether the next value is NaN; true when its window is complete and NaN-free.
-    bool update(bool is_nan) noexcept {
-        const std::uint64_t i = next_++;
-        if (is_nan) {
-            open_at_ = i + period_;
-        }
-        return i >= open_at_;
-    }
-    /// True once `period` values have been recorded.
-    bool full() const noexcept { return next_ >= period_; }
-
-private:
-    std::uint64_t period_;
-    std::uint64_t open_at_;  // first index whose window is complete and NaN-free
-    std::uint64_t next_ = 0;
-};
-
 /// Streaming MAX.
 class Max {
 public:
     explicit Max(int period);
     double update(double x) noexcept {
-        const bool valid = gate_.update(std::isnan(x));
-        extreme_.push(x);
-        value_ = valid ? extreme_.value() : kNaN;
-        return value_;
+        range_.update(x, x);
+        return value_ = range_.full() ? range_.highest() : kNaN;
     }
-    bool ready() const noexcept { return gate_.full(); }
+    bool ready() const noexcept { return range_.full(); }
     double value() const noexcept { return value_; }
 
 private:
-    WindowGate gate_;
-    RollingMax extreme_;
+    RollingRange range_;
     double value_ = kNaN;
 };
 
@@ -173,17 +147,14 @@ class Min {
 public:
     explicit Min(int period);
     double update(double x) noexcept {
-        const bool valid = gate_.update(std::isnan(x));
-        extreme_.push(x);
-        value_ = valid ? extreme_.value() : kNaN;
-        return value_;
+        range_.update(x, x);
+        return value_ = range_.full() ? range_.lowest() : kNaN;
     }
-    bool ready() const noexcept { return gate_.full(); }
+    bool ready() const noexcept { return range_.full(); }
     double value() const noexcept { return value_; }
 
 private:
-    WindowGate gate_;
-    RollingMin extreme_;
+    RollingRange range_;
     double value_ = kNaN;
 };
 
@@ -215,19 +186,14 @@ class MidPoint {
 public:
     explicit MidPoint(int period);
     double update(double x) noexcept {
-        const bool valid = gate_.update(std::isnan(x));
-        highest_.push(x);
-        lowest_.push(x);
-        value_ = valid ? (highest_.value() + lowest_.value()) / 2.0 : kNaN;
-        return value_;
+        range_.update(x, x);
+        return value_ = range_.full() ? (range_.highest() + range_.lowest()) / 2.0 : kNaN;
     }
-    bool ready() const noexcept { return gate_.full(); }
+    bool ready() const noexcept { return range_.full(); }
     double value() const noexcept { return value_; }
 
 private:
-    WindowGate gate_;
-    RollingMax highest_;
-    RollingMin lowest_;
+    RollingRange range_;
     double value_ = kNaN;
 };
 
@@ -236,20 +202,15 @@ class MidPrice {
 public:
     explicit MidPrice(int period);
     double update(const Bar& bar) noexcept {
-        const bool valid = gate_.update(std::isnan(bar.high) || std::isnan(bar.low));
-        highest_.push(bar.high);
-        lowest_.push(bar.low);
-        value_ = valid ? (highest_.value() + lowest_.value()) / 2.0 : kNaN;
-        return value_;
+        range_.update(bar.high, bar.low);
+        return value_ = range_.full() ? (range_.highest() + range_.lowest()) / 2.0 : kNaN;
     }
-    bool ready() const noexcept { return gate_.full(); }
+    bool ready() const noexcept { return range_.full(); }
     double value() const noexcept { return value_; }
     void values(std::span<double> out) const noexcept { out[0] = value_; }
 
 private:
-    WindowGate gate_;
-    RollingMax highest_;
-    RollingMin lowest_;
+    RollingRange range_;
     double value_ = kNaN;
 };
 

@@ -43,6 +43,15 @@ inline double source_value(const Bar& bar, Source source) noexcept {
     return bar.close;
 }
 
+/// Runs a streaming class over a series: the batch form of any streaming indicator.
+template <class S>
+void run_stream(S& s, std::span<const double> in, std::span<double> out) noexcept {
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        const double v = s.update(in[i]);
+        out[i] = s.ready() ? v : kNaN;
+    }
+}
+
 /// Adapts a streaming class with `update(double)`, `ready()` and `value()` to IndicatorStream,
 /// feeding it the close.
 template <class S>
