@@ -355,11 +355,10 @@ double UltOsc::update(double high, double low, double close) noexcept {
 }
 
 Cci::Cci(int period)
-    : period_(static_cast<std::size_t>(
-          valid_period(period, 2, "cci: period must be between 2 and 100000"))),
-      n_(period),
+    : n_(period),
       scale_(0.015 / period),
-      slots_(period_, 0.0) {}
+      window_(static_cast<std::size_t>(
+          valid_period(period, 2, "cci: period must be between 2 and 100000"))) {}
 
 // ---- batch forms
 
@@ -591,64 +590,123 @@ std::size_t cci_lookback(int period) {
     return static_cast<std::size_t>(period - 1);
 }
 
+namespace {
+
+constexpr std::size_t kCciLanes = 8;
+
+// Sums |window[j + k] - mean[k]| over j < period (oldest first) for the bars k < kCciLanes: that
+// many independent add chains, vectorised across bars.
+template <int Unused>
+inline void cci_deviations_body(const double* window, const double* mean, std::size_t period,
+                                double* dev) noexcept {
+    double d[kCciLanes] = {};
+    for (std::size_t j = 0; j < period; ++j) {
+        for (std::size_t k = 0; k < kCciLanes; ++k) {
+            d[k] += std::fabs(window[j + k] - mean[k]);
+        }
+    }
+    for (std::size_t k = 0; k < kCciLanes; ++k) {
+        dev[k] = d[k];
+    }
+}
+
+void cci_deviations_plain(const double* window, const double* mean, std::size_t period,
+                          double* dev) noexcept {
+    cci_deviations_body<0>(window, mean, period, dev);
+}
+
+// The same operations in the same order with 4-wide AVX2 registers (no FMA, so the results are
+// identical), used when the processor has AVX2.
+__attribute__((target("avx2"))) void cci_deviations_avx2(const double* window, const double* mean,
+                                                         std::size_t period, double* dev) noexcept {
+    cci_deviations_body<1>(window, mean, period, dev);
+}
+
+using CciDeviations = void (*)(const double*, const double*, std::size_t, double*) noexcept;
+
+CciDeviations pick_cci_deviations() noexcept {
+    return __builtin_cpu_supports("avx2") ? cci_deviations_avx2 : cci_deviations_plain;
+}
+
+}  // namespace
+
 void cci(std::span<const double> high, std::span<const double> low, std::span<const double> close,
          int period, std::span<double> out) {
     valid_period(period, 2, "cci: period must be between 2 and 100000");
     check_hlc(high, low, close);
     check_out(close.size(), out);
-    // Cci::update's arithmetic in passes over chunks of bars, so that the divisions vectorize and
-    // the per-bar sums of neighbouring bars overlap instead of forming one long dependency chain.
-    // The typical prices of a chunk sit after the last period - 1 of the one before, so every
-    // window is contiguous, oldest first.
+    // Cci::update's arithmetic: the window mean from a running sum, then the absolute deviations
+    // summed oldest first. The deviations take O(period) per bar; summing them for eight bars at
+    // once gives eight independent chains (vectorised two bars per register) instead of one.
+    // Typical prices are kept in chunks that follow the last `period` of the chunk before, so
+    // every window, and the value that just left it, is contiguous.
+    static const CciDeviations deviations = pick_cci_deviations();
     const auto p = static_cast<std::size_t>(period);
-    const std::size_t history = p - 1;
+    const std::size_t history = p - 1;  // bars before the current one in its window
     constexpr std::size_t kChunk = 256;
-    std::vector<double> typical(history + kChunk, 0.0);
-    std::vector<double> slots(p, 0.0);  // Cci's slots, for the mean in TA-Lib's order
+    constexpr std::size_t kLanes = kCciLanes;
+    std::vector<double> typical(p + kChunk, 0.0);
     std::array<double, kChunk> mean{};
-    std::array<double, kChunk> deviation{};
     const double n = period;
     const double scale = 0.015 / period;
-    std::size_t slot = 0;
+    double sum = 0;
+    std::size_t seen = 0;
+    std::size_t since_sync = 0;
     const std::size_t total = close.size();
     for (std::size_t base = 0; base < total; base += kChunk) {
         const std::size_t m = std::min(kChunk, total - base);
-        double* tp = typical.data() + history;
+        double* tp = typical.data() + p;
         for (std::size_t i = 0; i < m; ++i) {
             tp[i] = (high[base + i] + low[base + i] + close[base + i]) / 3;
         }
-        for (std::size_t i = 0; i < m; ++i) {
-            slots[slot] = tp[i];
-            slot = slot + 1 == p ? 0 : slot + 1;
-            mean[i] = momentum_detail::ordered_sum(slots.data(), p);
+        // First index of this chunk whose window is complete.
+        const std::size_t first = seen + m < p ? m : (seen >= history ? 0 : history - seen);
+        for (std::size_t i = 0; i < first; ++i) {
+            sum += tp[i];  // the first window, added in order
         }
-        for (std::size_t i = 0; i < m; ++i) {
-            mean[i] = mean[i] / n;
+        // What each bar adds to the running sum: the new value less the one leaving (vectorised),
+        // then the chain itself, one add per bar, in runs between the exact re-adds.
+        for (std::size_t i = first; i < m; ++i) {
+            mean[i] = seen + i >= p ? tp[i] - *(tp + i - p) : tp[i];
         }
-        // Two bars at a time: the compiler pairs their sums into one vector accumulator.
-        std::size_t i = 0;
-        for (; i + 2 <= m; i += 2) {
-            const double* w = tp + i - history;
-            const double m0 = mean[i];
-            const double m1 = mean[i + 1];
-            double d0 = 0;
-            double d1 = 0;
-            for (std::size_t j = 0; j < p; ++j) {
-                d0 += std::fabs(w[j] - m0);
-                d1 += std::fabs(w[j + 1] - m1);
+        for (std::size_t i = first; i < m;) {
+            const std::size_t end = std::min(m, i + (p - since_sync));
+            for (std::size_t k = i; k < end; ++k) {
+                sum += mean[k];
+                mean[k] = sum;
             }
-            deviation[i] = scale * d0;
-            deviation[i + 1] = scale * d1;
+            since_sync += end - i;
+            if (since_sync == p) {  // re-added now and then, as Cci::update does
+                since_sync = 0;
+                sum = 0;
+                const double* window = tp + end - 1 - history;
+                for (std::size_t j = 0; j < p; ++j) {
+                    sum += window[j];
+                }
+                mean[end - 1] = sum;
+            }
+            i = end;
+        }
+        for (std::size_t i = first; i < m; ++i) {
+            mean[i] /= n;  // vectorised, off the chain
+        }
+        seen += m;
+        double* o = out.data() + base;
+        std::size_t i = first;
+        std::array<double, kLanes> deviation{};
+        for (; i + kLanes <= m; i += kLanes) {
+            deviations(tp + i - history, mean.data() + i, p, deviation.data());
+            for (std::size_t k = 0; k < kLanes; ++k) {
+                o[i + k] =
+                    momentum_detail::cci_value(tp[i + k] - mean[i + k], scale * deviation[k]);
+            }
         }
         for (; i < m; ++i) {
-            deviation[i] =
-                scale * momentum_detail::add_abs_deviations(0.0, tp + i - history, p, mean[i]);
+            const double dev =
+                momentum_detail::add_abs_deviations(0.0, tp + i - history, p, mean[i]);
+            o[i] = momentum_detail::cci_value(tp[i] - mean[i], scale * dev);
         }
-        double* o = out.data() + base;
-        for (std::size_t j = 0; j < m; ++j) {
-            o[j] = momentum_detail::cci_value(tp[j] - mean[j], deviation[j]);
-        }
-        std::copy(tp + m - history, tp + m, typical.data());
+        std::copy(tp + m - p, tp + m, typical.data());
     }
     fill_nan(out, cci_lookback(period));
 }

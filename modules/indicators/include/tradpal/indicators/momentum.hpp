@@ -557,34 +557,46 @@ public:
     /// Feeds a bar; returns CCI (NaN before ready()).
     double update(double high, double low, double close) noexcept {
         const double tp = (high + low + close) / 3;
-        double* slots = slots_.data();
-        const std::size_t k = slot_;
-        slots[k] = tp;
-        slot_ = k + 1 == period_ ? 0 : k + 1;
-        if (seen_ < period_ && ++seen_ < period_) {
-            return kNaN;
+        if (!window_.full()) {
+            window_.push(tp);
+            sum_ += tp;
+            if (!window_.full()) {
+                return kNaN;
+            }
+        } else {
+            const double leaving = window_.oldest();
+            window_.push(tp);
+            sum_ += tp - leaving;  // one add on the bar-to-bar chain, not two
         }
-        const double mean = momentum_detail::ordered_sum(slots, period_) / n_;
-        // Oldest first: the slots after k, then those up to k.
-        double deviation =
-            momentum_detail::add_abs_deviations(0.0, slots + k + 1, period_ - k - 1, mean);
-        deviation = momentum_detail::add_abs_deviations(deviation, slots, k + 1, mean);
+        if (++since_sync_ == window_.size()) {
+            // Re-add the window now and then, so that the running sum cannot drift (it would by
+            // ~1e-7 of a price over 10M bars: much at CCI's scale).
+            since_sync_ = 0;
+            sum_ = 0;
+            for (std::size_t j = 0; j < window_.size(); ++j) {
+                sum_ += window_[j];
+            }
+        }
+        const double mean = sum_ / n_;
+        double deviation = 0;  // oldest first, as the batch form sums it
+        for (std::size_t j = 0; j < window_.size(); ++j) {
+            deviation += std::fabs(window_[j] - mean);
+        }
         value_ = momentum_detail::cci_value(tp - mean, scale_ * deviation);
         return value_;
     }
     void update(const Bar& bar) noexcept { update(bar.high, bar.low, bar.close); }
-    bool ready() const noexcept { return seen_ >= period_; }
+    bool ready() const noexcept { return window_.full(); }
     double value() const noexcept { return value_; }
     /// Writes {cci}.
     void values(std::span<double> out) const noexcept { out[0] = value_; }
 
 private:
-    std::size_t period_;
     double n_;
-    double scale_;               // 0.015 / period: the mean deviation's factor
-    std::vector<double> slots_;  // typical prices; slot = bar index mod period
-    std::size_t slot_ = 0;
-    std::size_t seen_ = 0;  // saturates at period_
+    double scale_;  // 0.015 / period: the mean deviation's factor
+    RingBuffer<double> window_;
+    double sum_ = 0;              // running sum of the window's typical prices
+    std::size_t since_sync_ = 0;  // bars since the running sum was last re-added
     double value_ = kNaN;
 };
 
