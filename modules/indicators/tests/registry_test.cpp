@@ -23,6 +23,19 @@ TEST(Spec, FillsDefaultsAndWritesCanonicalNames) {
     EXPECT_EQ(t3.lookback(), 24U);
 }
 
+TEST(Spec, NamesIndicatorsWithoutParametersPlainly) {
+    const Spec obv = Spec::parse("obv").value();
+    EXPECT_EQ(obv.canonical(), "obv");
+    EXPECT_EQ(obv.file_stem(), "obv");
+    EXPECT_EQ(Spec::parse("obv()").value().canonical(), "obv");
+    const Spec macd = Spec::parse("macd").value();
+    EXPECT_EQ(macd.output_names(),
+              (std::vector<std::string>{"macd(12,26,9).macd", "macd(12,26,9).signal",
+                                        "macd(12,26,9).hist"}));
+    EXPECT_EQ(Spec::parse("bbands(20,2,2,ema)").value().canonical(), "bbands(20,2,2,ema)");
+    EXPECT_THAT(Spec::parse("macd(26,12)").error().message, HasSubstr("must be less than"));
+}
+
 TEST(Spec, RefusesBadSpecsClearly) {
     EXPECT_THAT(Spec::parse("nope(3)").error().message, HasSubstr("unknown indicator 'nope'"));
     EXPECT_THAT(Spec::parse("wma(1)").error().message,
