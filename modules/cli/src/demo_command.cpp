@@ -9,6 +9,7 @@
 #include <tradpal/data/generate.hpp>
 #include <tradpal/data/resample.hpp>
 #include <tradpal/data/validate.hpp>
+#include <tradpal/indicators/registry.hpp>
 
 #include "context.hpp"
 #include "output.hpp"
@@ -86,6 +87,32 @@ int run_demo(Context& ctx, const DemoArgs& a) {
         data::resample_series(store, hourly.target.key, Timeframe("1d"), ctx.chunk_rows(), true);
     add_step("resample 1h -> 1d", daily.input_rows, daily.target.rows, seconds_since(t0));
 
+    // The indicators traders use most, on every minute bar, on all cores.
+    const std::vector<indicators::Spec> indicator_specs =
+        indicators::Spec::parse_list(
+            "sma(20),ema(20),rsi(14),macd(12,26,9),bbands(20,2,2,sma),atr(14),adx(14),"
+            "stoch(5,3,sma,3,sma),obv,cci(14),sar(0.02,0.2),kama(30),stddev(20,1),linearreg(14)")
+            .value();
+    const data::StoredSeries minutes = store.open(minute).value();
+    std::vector<std::vector<double>> columns;
+    std::vector<indicators::ComputeJob> jobs;
+    for (const indicators::Spec& ind : indicator_specs) {
+        jobs.push_back({&ind, indicators::Inputs::from(minutes.view()), {}});
+        for (std::size_t o = 0; o < ind.output_count(); ++o) {
+            columns.emplace_back(minutes.view().size());
+        }
+    }
+    for (std::size_t j = 0, c = 0; j < jobs.size(); ++j) {
+        for (std::size_t o = 0; o < indicator_specs[j].output_count(); ++o) {
+            jobs[j].outputs.emplace_back(columns[c++]);
+        }
+    }
+    t0 = std::chrono::steady_clock::now();
+    indicators::compute_all(jobs, ctx.threads());
+    add_step(fmt::format("{} indicators on 1m", indicator_specs.size()),
+             a.bars * indicator_specs.size(), columns.size() * a.bars, seconds_since(t0));
+    const std::size_t last_bar = minutes.view().size() - 1;
+
     const data::StoredSeries days = store.open(daily.target.key).value();
     const BarSeriesView d = days.view();
     const double first = d.open().front();
@@ -117,6 +144,16 @@ int run_demo(Context& ctx, const DemoArgs& a) {
                           fmt::format("{:.0f}", d.volume()[i])});
         }
         tail.print(std::cout);
+        std::cout << fmt::format("\nIndicators on the last minute bar ({}):\n",
+                                 format_human(minutes.view().time(last_bar)));
+        Table ind({"INDICATOR", "VALUE"});
+        std::size_t c = 0;
+        for (const indicators::Spec& ind_spec : indicator_specs) {
+            for (const std::string& name : ind_spec.output_names()) {
+                ind.add_row({name, fmt::format("{:.4f}", columns[c++][last_bar])});
+            }
+        }
+        ind.print(std::cout);
         std::cout << '\n';
     }
     if (own_store && !a.keep) {
@@ -133,7 +170,8 @@ int run_demo(Context& ctx, const DemoArgs& a) {
 void add_demo_command(CLI::App& app, std::vector<Command>& commands) {
     auto a = std::make_shared<DemoArgs>();
     CLI::App* c = app.add_subcommand(
-        "demo", "Generate a synthetic market, validate it and resample it, with timings");
+        "demo",
+        "Generate a synthetic market, validate, resample and compute indicators, with timings");
     c->add_option("-n,--bars", a->bars, "One-minute bars to generate");
     c->add_option("--seed", a->seed, "Random seed");
     c->add_flag("--keep", a->keep,
