@@ -415,3 +415,67 @@ TEST(CsvFormat, NamesRoundTrip) {
 
 }  // namespace
 }  // namespace tradpal::data
+
+namespace tradpal::data {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr std::string_view kHeader = "timestamp,open,high,low,close,volume\n";
+
+TEST(ReadBarsCsv, PutsANewestFirstFileInTimeOrder) {
+    data_testing::TempDir dir("read_bars");
+    const auto path = dir.write("b.csv", std::string(kHeader) +
+                                             "2024-01-03,3,3,3,3,30\n"
+                                             "2024-01-02,2,2,2,2,20\n"
+                                             "2024-01-01,1,1,1,1,10\n");
+    auto bars = read_bars_csv(path);
+    ASSERT_TRUE(bars.has_value()) << bars.error().message;
+    const auto view = bars->view();
+    ASSERT_EQ(view.size(), 3U);
+    EXPECT_LT(view.ts()[0], view.ts()[1]);
+    EXPECT_EQ(view.close()[0], 1.0);
+    EXPECT_EQ(view.volume()[2], 30.0);
+}
+
+TEST(ReadBarsCsv, RepeatedTimeNamesTheLine) {
+    data_testing::TempDir dir("read_bars");
+    const auto path = dir.write("b.csv", std::string(kHeader) +
+                                             "2024-01-01,1,1,1,1,10\n"
+                                             "2024-01-02,2,2,2,2,20\n"
+                                             "2024-01-02,2,2,2,2,20\n");
+    auto bars = read_bars_csv(path);
+    ASSERT_FALSE(bars.has_value());
+    EXPECT_EQ(bars.error().code, ErrorCode::ValidationFailed);
+    EXPECT_THAT(bars.error().message, HasSubstr(":4: time 2024-01-02"));
+    EXPECT_THAT(bars.error().message, HasSubstr("repeats"));
+}
+
+TEST(ReadBarsCsv, UnsortedTimeIsAnError) {
+    data_testing::TempDir dir("read_bars");
+    const auto path = dir.write("b.csv", std::string(kHeader) +
+                                             "2024-01-01,1,1,1,1,10\n"
+                                             "2024-01-03,2,2,2,2,20\n"
+                                             "2024-01-02,2,2,2,2,20\n");
+    auto bars = read_bars_csv(path);
+    ASSERT_FALSE(bars.has_value());
+    EXPECT_THAT(bars.error().message, HasSubstr("is earlier than"));
+}
+
+TEST(ReadBarsCsv, RowWithoutPricesIsAnError) {
+    data_testing::TempDir dir("read_bars");
+    const auto path = dir.write("b.csv", std::string(kHeader) +
+                                             "2024-01-01,1,1,1,1,10\n"
+                                             "2024-01-02,,,,,\n");
+    auto bars = read_bars_csv(path);
+    ASSERT_FALSE(bars.has_value());
+    EXPECT_THAT(bars.error().message, HasSubstr("have no prices"));
+}
+
+TEST(ReadBarsCsv, MissingFileIsAnError) {
+    auto bars = read_bars_csv("/nonexistent/bars.csv");
+    ASSERT_FALSE(bars.has_value());
+}
+
+}  // namespace
+}  // namespace tradpal::data

@@ -137,4 +137,10 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+/// Reads a whole CSV file of bars into memory, for work on a file that is not in the store
+/// (e.g. `tradpal backtest --input`). A newest-first file is put in time order.
+/// Errors: those of CsvReader; ValidationFailed when times are unsorted or repeated, or when a
+/// row has no prices (naming the line).
+Result<BarSeries> read_bars_csv(const std::filesystem::path& path, CsvOptions options = {});
+
 }  // namespace tradpal::data
