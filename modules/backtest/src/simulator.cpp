@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include <tradpal/backtest/signals.hpp>
+#include <tradpal/backtest/simulator.hpp>
+
+#include "execution.hpp"
+
+namespace tradpal::backtest {
+namespace {
+
+/// What a decision at a close asks for.
+struct OrderRequest {
+    double size = 0;  // 0: nothing
+    OrderRole role = OrderRole::Signal;
+    bool protect = false;  // an entry: arm the protective orders when it opens a position
+};
+
+/// Decides like the event-driven SignalFollower (strategies.cpp).
+struct SignalDecider {
+    SignalView s;
+    const Sizing* sizing;
+    std::span<const double> atr;
+
+    OrderRequest operator()(std::size_t i, double position, double equity,
+                            double close) const noexcept {
+        if (s.long_entry[i] != 0 && position <= 0) {
+            return enter(1, i, position, equity, close);
+        }
+        if (s.allow_short && s.short_entry[i] != 0 && position >= 0) {
+            return enter(-1, i, position, equity, close);
+        }
+        if ((s.long_exit[i] != 0 && position > 0) ||
+            (s.allow_short && s.short_exit[i] != 0 && position < 0)) {
+            return {-position, OrderRole::Signal, false};
+        }
+        return {};
+    }
+
+    OrderRequest enter(double direction, std::size_t i, double position, double equity,
+                       double close) const noexcept {
+        const double q =
+            detail::order_size(*sizing, equity, close, atr.empty() ? 0.0 : atr[i], 1.0);
+        if (q <= 0) {
+            return {};
+        }
+        return {direction * q - position, position != 0 ? OrderRole::Reversal : OrderRole::Signal,
+                true};
+    }
+};
+
+/// The position that target weight `w` asks for at this close.
+double target_size(double w, double equity, double close, double lot_step) noexcept {
+    if (w == 0) {
+        return 0;
+    }
+    const double q = detail::fraction_size(std::fabs(w), equity, close, 1 / lot_step);
+    return w > 0 ? q : -q;
+}
+
+/// Decides like TargetStrategy below.
+struct TargetDecider {
+    std::span<const double> target;
+    double lot_step;
+    mutable double last = signals::kNaN;
+
+    OrderRequest operator()(std::size_t i, double position, double equity,
+                            double close) const noexcept {
+        const double w = target[i];
+        if (std::isnan(w) || w == last) {
+            return {};
+        }
+        last = w;
+        const double wanted = target_size(w, equity, close, lot_step);
+        const double size = wanted - position;
+        if (size == 0) {
+            return {};
+        }
+        const bool reversal = position != 0 && wanted != 0 && (position > 0) != (wanted > 0);
+        return {size, reversal ? OrderRole::Reversal : OrderRole::Signal, false};
+    }
+};
+
+/// One pass over the bars. KeepDetail: trades, fills and equity are stored.
+template <class Decider, bool KeepDetail>
+class Simulation {
+public:
+    Simulation(const BarSeriesView& bars, const Config& config, EquityStats& stats, Decider decide,
+               Protection protection, BacktestResult* out)
+        : bars_(bars),
+          config_(config),
+          stats_(stats),
+          decide_(decide),
+          protection_(protection),
+          out_(out) {}
+
+    void run() {
+        const std::size_t n = bars_.size();
+        const std::int64_t* ts = bars_.ts().data();
+        const double* close = bars_.close().data();
+        double* equity_out = nullptr;
+        if constexpr (KeepDetail) {
+            out_->equity.resize(n);
+            equity_out = out_->equity.data();
+        }
+        const bool at_close = config_.fill_price == FillPrice::Close;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (pending_) [[unlikely]] {
+                fill_pending(i);
+            } else if (armed_ && i >= armed_from_) [[unlikely]] {
+                test_protection(i);
+            }
+            const double c = close[i];
+            double equity = detail::mark(cash_, position_, tracker_.trade.entry_price, c);
+            const OrderRequest request = decide_(i, position_, equity, c);
+            if (request.size != 0) [[unlikely]] {
+                armed_ = false;  // an exit or a reversal cancels the protective orders first
+                if (at_close) {
+                    execute_now(i, request,
+                                detail::slipped(c, request.size > 0, config_.costs.slippage_bps),
+                                true);
+                    equity = detail::mark(cash_, position_, tracker_.trade.entry_price, c);
+                } else {
+                    pending_ = true;
+                    pending_request_ = request;
+                }
+            }
+            stats_.observe(ts[i], equity, position_ != 0);
+            if constexpr (KeepDetail) {
+                equity_out[i] = equity;
+            }
+        }
+    }
+
+    Metrics finish() {
+        Metrics m;
+        double open_fees = 0;
+        if (tracker_.in_trade && position_ != 0) {
+            open_fees = tracker_.trade.commission;
+            if constexpr (KeepDetail) {
+                out_->open_trades.push_back(
+                    detail::open_trade_of(tracker_, 0, position_, bars_.close()[bars_.size() - 1]));
+            }
+        }
+        detail::finish_metrics(m, stats_, trade_stats_, open_fees, traded_value_, config_);
+        if constexpr (KeepDetail) {
+            out_->final_cash = cash_;
+            out_->final_positions = {position_};
+            out_->rejected_orders = rejected_;
+            out_->unfilled_orders = unfilled();
+            out_->traded_value = traded_value_;
+            out_->metrics = m;
+        }
+        return m;
+    }
+
+private:
+    std::size_t unfilled() const noexcept {
+        std::size_t count = pending_ ? 1 : 0;
+        if (armed_) {
+            count += (stop_ ? 1 : 0) + (take_ ? 1 : 0) + (trail_ ? 1 : 0);
+        }
+        return count;
+    }
+
+    void fill_pending(std::size_t i) {
+        pending_ = false;
+        const OrderRequest request = pending_request_;
+        const double price =
+            detail::slipped(bars_.open()[i], request.size > 0, config_.costs.slippage_bps);
+        execute_now(i, request, price, false);
+    }
+
+    void execute_now(std::size_t i, const OrderRequest& request, double price, bool at_close) {
+        const detail::Execution ex = execute(i, request.size, price, request.role);
+        if (request.protect && ex.open_size != 0 && position_ != 0 && protection_.any()) {
+            arm(i, price, at_close);
+        }
+    }
+
+    detail::Execution execute(std::size_t i, double size, double price, OrderRole role) {
+        const detail::Execution ex = detail::execute(cash_, position_, tracker_.trade.entry_price,
+                                                     size, price, config_.costs);
+        if (ex.rejected) {
+            ++rejected_;
+        }
+        if (ex.close_size == 0 && ex.open_size == 0) {
+            return ex;
+        }
+        Trade closed;
+        if (tracker_.book(ex, position_, price, i, bars_.ts()[i], role, closed)) {
+            trade_stats_.add(closed);
+            if constexpr (KeepDetail) {
+                out_->trades.push_back(closed);
+            }
+        }
+        const double executed = ex.close_size + ex.open_size;
+        traded_value_ += std::fabs(executed) * price;
+        if constexpr (KeepDetail) {
+            Fill fill;
+            fill.role = role;
+            fill.bar = i;
+            fill.step = i;
+            fill.size = executed;
+            fill.price = price;
+            fill.commission = ex.close_fee + ex.open_fee;
+            fill.cash_after = cash_;
+            fill.position_after = position_;
+            fill.order_id = ++fills_;
+            out_->fills.push_back(fill);
+        }
+        if (position_ == 0) {
+            armed_ = false;
+        }
+        return ex;
+    }
+
+    /// The protective orders of a new position (section 5), live from the next bar (or at once
+    /// with stop_same_bar, unless the entry filled at a close).
+    void arm(std::size_t i, double price, bool at_close) {
+        const bool long_position = position_ > 0;
+        armed_ = true;
+        protect_size_ = -position_;
+        stop_ = protection_.stop_loss > 0;
+        take_ = protection_.take_profit > 0;
+        trail_ = protection_.trailing_stop > 0;
+        stop_price_ = long_position ? (1 - protection_.stop_loss) * price
+                                    : (1 + protection_.stop_loss) * price;
+        take_price_ = long_position ? (1 + protection_.take_profit) * price
+                                    : (1 - protection_.take_profit) * price;
+        trail_price_ = detail::trail_trigger(!long_position, price, protection_.trailing_stop);
+        const bool same_bar = config_.stop_same_bar && !at_close;
+        armed_from_ = same_bar ? i : i + 1;
+        if (same_bar) {
+            test_protection(i);
+        }
+    }
+
+    /// The protective orders meet bar i in the order they were created: stop, take-profit,
+    /// trailing stop; the first to fill cancels the others.
+    void test_protection(std::size_t i) {
+        const double open = bars_.open()[i];
+        const double high = bars_.high()[i];
+        const double low = bars_.low()[i];
+        const bool buy = protect_size_ > 0;
+        const double slip = config_.costs.slippage_bps;
+        double price = 0;
+        if (stop_ && detail::stop_fill(buy, stop_price_, open, high, low, price)) {
+            execute(i, protect_size_, detail::slipped(price, buy, slip), OrderRole::StopLoss);
+            return;
+        }
+        if (take_ && detail::limit_fill(buy, take_price_, open, high, low, price)) {
+            execute(i, protect_size_, price, OrderRole::TakeProfit);
+            return;
+        }
+        if (trail_) {
+            if (detail::stop_fill(buy, trail_price_, open, high, low, price)) {
+                execute(i, protect_size_, detail::slipped(price, buy, slip),
+                        OrderRole::TrailingStop);
+                return;
+            }
+            detail::trail_adjust(buy, protection_.trailing_stop, bars_.close()[i], trail_price_);
+        }
+    }
+
+    const BarSeriesView& bars_;
+    const Config& config_;
+    EquityStats& stats_;
+    Decider decide_;
+    Protection protection_;
+    BacktestResult* out_;
+    TradeStats trade_stats_;
+    detail::TradeTracker tracker_;
+    double cash_ = config_.cash;
+    double position_ = 0;
+    double traded_value_ = 0;
+    std::size_t rejected_ = 0;
+    std::uint64_t fills_ = 0;
+    bool pending_ = false;
+    OrderRequest pending_request_;
+    bool armed_ = false;
+    std::size_t armed_from_ = 0;
+    double protect_size_ = 0;
+    bool stop_ = false;
+    bool take_ = false;
+    bool trail_ = false;
+    double stop_price_ = 0;
+    double take_price_ = 0;
+    double trail_price_ = 0;
+};
+
+void check_inputs(const SymbolSeries& series, const Config& config) {
+    if (auto ok = config.validate(); !ok) {
+        throw Exception(ok.error());
+    }
+    if (auto ok = validate_bars(series.bars, series.name); !ok) {
+        throw Exception(ok.error());
+    }
+}
+
+void check_length(std::size_t length, std::size_t bars, std::string_view what) {
+    if (length != bars) {
+        throw Exception(ErrorCode::InvalidArgument,
+                        fmt::format("{} has {} values for {} bars", what, length, bars));
+    }
+}
+
+std::vector<double> atr_for(const BarSeriesView& bars, const Config& config) {
+    std::vector<double> atr;
+    if (config.sizing.mode == SizingMode::RiskAtr) {
+        atr.resize(bars.size());
+        signals::atr(bars.high(), bars.low(), bars.close(), config.sizing.atr_period, atr);
+    }
+    return atr;
+}
+
+template <class Decider>
+BacktestResult run_detailed(const SymbolSeries& series, const Config& config, Decider decide,
+                            Protection protection, SimulationOptions options) {
+    BacktestResult result;
+    result.symbols = {series.name};
+    result.config = config;
+    EquityStats stats(config.cash);
+    Simulation<Decider, true> simulation(series.bars, config, stats, decide, protection, &result);
+    simulation.run();
+    simulation.finish();
+    if (!options.keep_equity) {
+        result.equity = {};
+    }
+    if (!options.keep_trades) {
+        result.trades = {};
+        result.fills = {};
+    }
+    return result;
+}
+
+/// Follows target weights bar by bar through the Context (the reference for simulate_targets).
+class TargetStrategy final : public Strategy {
+public:
+    explicit TargetStrategy(std::span<const double> target) : target_(target) {}
+    void on_bar(Context& ctx) override {
+        const double w = target_[ctx.index()];
+        if (std::isnan(w) || w == last_) {
+            return;
+        }
+        last_ = w;
+        ctx.target(target_size(w, ctx.equity(), ctx.close(), ctx.config().sizing.lot_step));
+    }
+
+private:
+    std::span<const double> target_;
+    double last_ = signals::kNaN;
+};
+
+void check_targets(std::span<const double> target, std::size_t bars, bool allow_short) {
+    check_length(target.size(), bars, "the target array");
+    for (std::size_t i = 0; i < target.size(); ++i) {
+        const double w = target[i];
+        if (!std::isnan(w) && (w < -1 || w > 1 || (w < 0 && !allow_short))) {
+            throw Exception(
+                ErrorCode::InvalidArgument,
+                fmt::format("target at bar {} is {}: targets are fractions of equity in [{}, 1]", i,
+                            w, allow_short ? -1 : 0));
+        }
+    }
+}
+
+}  // namespace
+
+BacktestResult simulate(const SymbolSeries& series, const SignalView& signals, const Config& config,
+                        SimulationOptions options) {
+    check_inputs(series, config);
+    const std::size_t n = series.bars.size();
+    check_length(signals.long_entry.size(), n, "the long entry array");
+    check_length(signals.long_exit.size(), n, "the long exit array");
+    if (signals.allow_short) {
+        check_length(signals.short_entry.size(), n, "the short entry array");
+        check_length(signals.short_exit.size(), n, "the short exit array");
+    }
+    const std::vector<double> atr = atr_for(series.bars, config);
+    return run_detailed(series, config, SignalDecider{signals, &config.sizing, atr},
+                        signals.protection, options);
+}
+
+BacktestResult simulate_targets(const SymbolSeries& series, std::span<const double> target,
+                                const Config& config, bool allow_short, SimulationOptions options) {
+    check_inputs(series, config);
+    check_targets(target, series.bars.size(), allow_short);
+    return run_detailed(series, config, TargetDecider{target, config.sizing.lot_step}, Protection{},
+                        options);
+}
+
+std::unique_ptr<Strategy> make_target_strategy(std::span<const double> target, bool allow_short) {
+    check_targets(target, target.size(), allow_short);
+    return std::make_unique<TargetStrategy>(target);
+}
+
+Metrics simulate_metrics(const BarSeriesView& bars, const SignalView& signals, const Config& config,
+                         std::span<const double> atr, SimulationWorkspace& workspace) {
+    workspace.stats_.reset(config.cash);
+    using Fast = Simulation<SignalDecider, false>;
+    Fast simulation(bars, config, workspace.stats_, SignalDecider{signals, &config.sizing, atr},
+                    signals.protection, nullptr);
+    simulation.run();
+    return simulation.finish();
+}
+
+}  // namespace tradpal::backtest
