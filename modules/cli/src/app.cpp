@@ -105,6 +105,7 @@ int run(int argc, char** argv) {
     add_data_commands(app, commands);
     add_config_commands(app, commands);
     add_indicators_command(app, commands);
+    add_backtest_command(app, commands);
     add_demo_command(app, commands);
 
     try {

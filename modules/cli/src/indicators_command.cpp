@@ -185,14 +185,6 @@ private:
     std::uint64_t rows_ = 0;
 };
 
-Timestamp bound(const std::string& text, bool end) {
-    if (text.empty()) {
-        return end ? Timestamp::max() : Timestamp::min();
-    }
-    const Timestamp t = Timestamp::parse(text).value();
-    return !end ? t : Timestamp(t.ns() + (text.size() == 10 ? kNanosPerDay : 1));
-}
-
 int run_compute(Context& ctx, const ComputeArgs& a) {
     if (a.input.empty() == a.series.symbol.empty()) {
         throw Exception(ErrorCode::InvalidArgument, "give either --input FILE or --symbol SYMBOL");
@@ -208,7 +200,7 @@ int run_compute(Context& ctx, const ComputeArgs& a) {
     const std::vector<ind::Spec> specs = ind::Spec::parse_list(a.indicators).value();
     const auto clock = std::chrono::steady_clock::now();
     OutputFile out = OutputFile::open(a.out).value();
-    RowWriter writer(specs, out, bound(a.start_date, false), bound(a.end_date, true),
+    RowWriter writer(specs, out, date_bound(a.start_date, false), date_bound(a.end_date, true),
                      a.time_format == "unix");
     std::uint64_t bars = 0;
     if (!a.input.empty()) {

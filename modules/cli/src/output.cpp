@@ -122,6 +122,14 @@ void ProgressBar::draw(std::uint64_t done, std::uint64_t total) {
     drawn_ = true;
 }
 
+Timestamp date_bound(const std::string& text, bool end) {
+    if (text.empty()) {
+        return end ? Timestamp::max() : Timestamp::min();
+    }
+    const Timestamp t = Timestamp::parse(text).value();
+    return !end ? t : Timestamp(t.ns() + (text.size() == 10 ? kNanosPerDay : 1));
+}
+
 std::string with_commas(std::uint64_t n) {
     const std::string digits = std::to_string(n);
     std::string out;

@@ -51,6 +51,11 @@ private:
     std::chrono::steady_clock::time_point last_draw_;
 };
 
+/// A --start-date / --end-date bound: the start of `text`'s time, or for an end the first
+/// instant after it (a date ends at the next midnight); open-ended when empty.
+/// Throws: tradpal::Exception (InvalidArgument) for a bad date.
+Timestamp date_bound(const std::string& text, bool end);
+
 /// 1234567 -> "1,234,567".
 std::string with_commas(std::uint64_t n);
 /// Seconds as "0.42 s", "3.1 s", "2 min 05 s".

@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: Apache-2.0
+// tradpal backtest: one symbol (a CSV file or a stored series), several symbols one by one, or
+// several symbols as one portfolio sharing its cash.
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include <tradpal/backtest/engine.hpp>
+#include <tradpal/backtest/portfolio.hpp>
+#include <tradpal/backtest/report.hpp>
+#include <tradpal/backtest/simulator.hpp>
+#include <tradpal/backtest/strategies.hpp>
+#include <tradpal/core/output.hpp>
+#include <tradpal/data/csv.hpp>
+
+#include "context.hpp"
+#include "output.hpp"
+
+namespace tradpal::cli {
+namespace {
+
+using nlohmann::json;
+namespace bt = tradpal::backtest;
+
+struct BacktestArgs {
+    std::string input;
+    std::string symbol;
+    std::string symbols;
+    std::string timeframe;
+    std::string source;
+    bool portfolio = false;
+    std::string rebalance;
+    std::string weights;
+    std::string strategy = "sma_cross";
+    std::vector<std::string> params;
+    bt::RuleTexts rules;
+    bt::Config config;
+    std::string sizing = "fraction";
+    std::string fill = "next_open";
+    std::string start_date;
+    std::string end_date;
+    std::string engine = "event";
+    std::string trades_out;
+    std::string equity_out;
+    std::string report;
+};
+
+/// The bars of one symbol and what keeps them alive (a mapped store series or a vector).
+struct LoadedSeries {
+    std::string name;
+    std::optional<data::StoredSeries> stored;
+    BarSeries owned;
+    BarSeriesView view;
+};
+
+std::vector<std::string> split_list(const std::string& text) {
+    std::vector<std::string> out;
+    std::stringstream in(text);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+        if (!item.empty()) {
+            out.push_back(item);
+        }
+    }
+    return out;
+}
+
+std::vector<LoadedSeries> load_series(const Context& ctx, const BacktestArgs& a) {
+    const int sources =
+        (a.input.empty() ? 0 : 1) + (a.symbol.empty() ? 0 : 1) + (a.symbols.empty() ? 0 : 1);
+    if (sources != 1) {
+        throw Exception(ErrorCode::InvalidArgument,
+                        "give one of --input FILE, --symbol SYMBOL or --symbols A,B,...");
+    }
+    const Timestamp start = date_bound(a.start_date, false);
+    const Timestamp end = date_bound(a.end_date, true);
+    std::vector<LoadedSeries> out;
+    if (!a.input.empty()) {
+        data::CsvOptions options;
+        options.threads = ctx.threads();
+        LoadedSeries s;
+        s.name = std::filesystem::path(a.input).stem().string();
+        s.owned = data::read_bars_csv(a.input, options).value();
+        s.view = s.owned.view().between(start, end);
+        out.push_back(std::move(s));
+        return out;
+    }
+    const data::Store store = ctx.store();
+    const std::vector<std::string> names =
+        a.symbol.empty() ? split_list(a.symbols) : std::vector{a.symbol};
+    if (names.empty()) {
+        throw Exception(ErrorCode::InvalidArgument, "--symbols needs at least one symbol");
+    }
+    for (const std::string& name : names) {
+        SeriesSelector selector{name, a.timeframe, a.source};
+        LoadedSeries s;
+        s.name = name;
+        s.stored = store.open(selector.resolve(store)).value();
+        s.view = s.stored->between(start, end);
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+bt::Config make_config(BacktestArgs& a) {
+    bt::Config config = a.config;
+    config.sizing.mode = bt::parse_sizing_mode(a.sizing).value();
+    config.fill_price = bt::parse_fill_price(a.fill).value();
+    config.validate().value();
+    return config;
+}
+
+/// Runs one symbol with the chosen engine.
+bt::BacktestResult run_one(const bt::SymbolSeries& series, const bt::StrategySpec& spec,
+                           const bt::Config& config, const std::string& engine) {
+    if (engine == "vectorized") {
+        const bt::SignalSet set = bt::build_signals(spec, series.bars).value();
+        return bt::simulate(series, bt::SignalView::of(set), config);
+    }
+    std::unique_ptr<bt::Strategy> strategy = bt::make_strategy(spec).value();
+    return bt::run_backtest(series, *strategy, config);
+}
+
+void write_outputs(const bt::ReportContext& report, const BacktestArgs& a,
+                   const std::string& suffix) {
+    // Several separate runs write one file each: name.csv -> name.<symbol>.csv.
+    const auto path_for = [&](const std::string& path) {
+        if (suffix.empty() || path == "-") {
+            return path;
+        }
+        const std::filesystem::path p(path);
+        return (p.parent_path() / (p.stem().string() + "." + suffix + p.extension().string()))
+            .string();
+    };
+    if (!a.trades_out.empty()) {
+        OutputFile out = OutputFile::open(path_for(a.trades_out)).value();
+        bt::write_trades_csv(report, out);
+        out.commit();
+    }
+    if (!a.equity_out.empty()) {
+        OutputFile out = OutputFile::open(path_for(a.equity_out)).value();
+        bt::write_equity_csv(report, out);
+        out.commit();
+    }
+    if (!a.report.empty()) {
+        OutputFile out = OutputFile::open(path_for(a.report)).value();
+        bt::write_html_report(report, out);
+        out.commit();
+    }
+}
+
+std::string safe_name(const std::string& symbol) {
+    std::string out = symbol;
+    for (char& c : out) {
+        if (c == '/' || c == '\\' || c == ' ' || c == ':') {
+            c = '-';
+        }
+    }
+    return out;
+}
+
+/// A note when nothing traded because the series is shorter than the strategy's warm-up.
+std::optional<std::string> warmup_note(const bt::BacktestResult& r, const bt::StrategySpec& spec,
+                                       std::size_t bars) {
+    const std::size_t warmup = spec.warmup();
+    if (r.fills.empty() && warmup > 0 && bars < warmup) {
+        return fmt::format(
+            "the series has {} bars, fewer than the {} that {} needs before its first signal: "
+            "no trades",
+            bars, warmup, spec.canonical());
+    }
+    return std::nullopt;
+}
+
+int run_backtest_command(Context& ctx, BacktestArgs& a) {
+    const bt::Config config = make_config(a);
+    if (a.engine != "event" && a.engine != "vectorized") {
+        throw Exception(ErrorCode::InvalidArgument, "--engine must be event or vectorized");
+    }
+    std::vector<LoadedSeries> loaded = load_series(ctx, a);
+    std::vector<bt::SymbolSeries> series;
+    for (const LoadedSeries& s : loaded) {
+        if (s.view.empty()) {
+            throw Exception(
+                ErrorCode::InvalidArgument,
+                fmt::format(
+                    "{} has no bars{}", s.name,
+                    a.start_date.empty() && a.end_date.empty() ? "" : " in the date range"));
+        }
+        series.push_back({s.name, s.view});
+    }
+    const bool rebalancing = !a.rebalance.empty();
+    if (rebalancing && !a.portfolio) {
+        throw Exception(ErrorCode::InvalidArgument, "--rebalance needs --portfolio");
+    }
+    const auto clock = std::chrono::steady_clock::now();
+    const auto seconds = [&] {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - clock).count();
+    };
+
+    if (a.portfolio) {
+        if (a.engine != "event") {
+            throw Exception(ErrorCode::InvalidArgument,
+                            "a portfolio runs on the event-driven engine (--engine event)");
+        }
+        std::vector<double> weights;
+        for (const std::string& w : split_list(a.weights)) {
+            weights.push_back(std::stod(w));
+        }
+        std::unique_ptr<bt::Strategy> strategy;
+        std::string description;
+        if (rebalancing) {
+            if (weights.empty()) {
+                weights.assign(series.size(), 1.0 / static_cast<double>(series.size()));
+            }
+            strategy = bt::make_rebalance_strategy(weights,
+                                                   bt::parse_rebalance_period(a.rebalance).value());
+            description =
+                fmt::format("rebalance({},weights={})", a.rebalance, fmt::join(weights, "/"));
+        } else {
+            const bt::StrategySpec spec =
+                bt::StrategySpec::make(a.strategy, a.params, a.rules).value();
+            std::vector<std::unique_ptr<bt::Strategy>> children;
+            for (std::size_t k = 0; k < series.size(); ++k) {
+                children.push_back(bt::make_strategy(spec).value());
+            }
+            strategy = std::make_unique<bt::PerSymbolStrategy>(std::move(children));
+            description = spec.canonical();
+        }
+        const bt::BacktestResult result = bt::run_portfolio(
+            series, *strategy, config, rebalancing ? std::span<const double>{} : weights);
+        const bt::ReportContext report{&result, series, description, "event"};
+        write_outputs(report, a, "");
+        if (ctx.json) {
+            json doc = json::parse(bt::summary_json(report));
+            doc["seconds"] = seconds();
+            Context::print_json(doc);
+        } else {
+            std::cout << bt::summary_table(report);
+        }
+        return 0;
+    }
+
+    const bt::StrategySpec spec = bt::StrategySpec::make(a.strategy, a.params, a.rules).value();
+    json runs = json::array();
+    for (const bt::SymbolSeries& s : series) {
+        const auto started = std::chrono::steady_clock::now();
+        const bt::BacktestResult result = run_one(s, spec, config, a.engine);
+        const double run_seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        const bt::ReportContext report{&result, std::span<const bt::SymbolSeries>(&s, 1),
+                                       spec.canonical(), a.engine};
+        write_outputs(report, a, series.size() > 1 ? safe_name(s.name) : "");
+        const auto note = warmup_note(result, spec, s.bars.size());
+        if (ctx.json) {
+            json doc = json::parse(bt::summary_json(report));
+            doc["seconds"] = run_seconds;
+            if (note) {
+                doc["note"] = *note;
+            }
+            runs.push_back(doc);
+        } else {
+            if (series.size() > 1) {
+                std::cout << fmt::format("== {}\n", s.name);
+            }
+            std::cout << bt::summary_table(report);
+            if (note) {
+                std::cerr << "note: " << *note << "\n";
+            }
+            std::cout << fmt::format("{} bars in {}\n", with_commas(s.bars.size()),
+                                     format_seconds(run_seconds));
+            if (series.size() > 1) {
+                std::cout << "\n";
+            }
+        }
+    }
+    if (ctx.json) {
+        Context::print_json(series.size() == 1 ? runs.front() : json{{"runs", runs}});
+    }
+    return 0;
+}
+
+std::string strategies_help() {
+    std::string text = "Strategy (default sma_cross); its --param names:\n";
+    for (const bt::StrategyInfo& info : bt::builtin_strategies()) {
+        std::vector<std::string> params;
+        for (const bt::StrategyParam& p : info.params) {
+            std::string value = p.type == bt::ParamType::Choice ? std::string(p.choices)
+                                : p.type == bt::ParamType::Flag
+                                    ? (p.default_value != 0 ? "true" : "false")
+                                    : fmt::format("{}", p.default_value);
+            params.push_back(fmt::format("{}={}", p.name, value));
+        }
+        text += fmt::format("  {}: {}\n", info.name, fmt::join(params, " "));
+    }
+    return text;
+}
+
+}  // namespace
+
+void add_backtest_command(CLI::App& app, std::vector<Command>& commands) {
+    auto args = std::make_shared<BacktestArgs>();
+    CLI::App* c = app.add_subcommand(
+        "backtest", "Backtest a strategy on one symbol, several, or a portfolio sharing its cash");
+    c->footer(strategies_help() +
+              "Rules (docs/RULES.md): --strategy rules --entry \"cross_up(ema(close,12), "
+              "ema(close,26))\" "
+              "--exit \"cross_down(ema(close,12), ema(close,26))\"\n"
+              "Execution rules: docs/BACKTEST.md. Times in the CSV files are unix seconds.");
+    BacktestArgs& a = *args;
+    c->add_option("--input", a.input, "A CSV file of bars (any layout data import reads)");
+    c->add_option("-s,--symbol", a.symbol, "A stored series");
+    c->add_option("--symbols", a.symbols, "Several stored series, comma-separated");
+    c->add_option("-t,--timeframe", a.timeframe, "Timeframe of the stored series");
+    c->add_option("--source", a.source, "Source of the stored series");
+    c->add_flag("--portfolio", a.portfolio, "One account for all --symbols (shared cash)");
+    c->add_option(
+        "--rebalance", a.rebalance,
+        "With --portfolio: hold target weights, traded back at each daily|weekly|monthly start");
+    c->add_option("--weights", a.weights, "Portfolio weights, comma-separated (default: equal)");
+    c->add_option("--strategy", a.strategy, "Strategy name (see below)");
+    c->add_option("--param", a.params, "Strategy parameter name=value (repeatable)");
+    c->add_option("--entry", a.rules.entry, "rules: condition to buy");
+    c->add_option("--exit", a.rules.exit, "rules: condition to sell");
+    c->add_option("--short-entry", a.rules.short_entry,
+                  "rules: condition to go short (allow_short=true)");
+    c->add_option("--short-exit", a.rules.short_exit, "rules: condition to cover a short");
+    c->add_option("--cash", a.config.cash, "Starting cash")->capture_default_str();
+    c->add_option("--commission", a.config.costs.commission,
+                  "Commission, fraction of each fill's value")
+        ->capture_default_str();
+    c->add_option("--commission-fixed", a.config.costs.commission_fixed,
+                  "Commission per fill, in money");
+    c->add_option("--slippage-bps", a.config.costs.slippage_bps,
+                  "Market and stop fills move this many basis points against the order");
+    c->add_option("--sizing", a.sizing,
+                  "fraction (of equity), fixed (--quantity), cash (--cash-amount), risk_atr")
+        ->capture_default_str();
+    c->add_option("--size-fraction", a.config.sizing.size_fraction, "Fraction of equity per entry")
+        ->capture_default_str();
+    c->add_option("--lot-step", a.config.sizing.lot_step, "Sizes are rounded down to this step")
+        ->capture_default_str();
+    c->add_option("--quantity", a.config.sizing.quantity, "Units per entry (--sizing fixed)");
+    c->add_option("--cash-amount", a.config.sizing.cash_amount, "Money per entry (--sizing cash)");
+    c->add_option("--risk", a.config.sizing.risk_fraction,
+                  "Equity risked per entry on a move of --atr-multiple ATRs (--sizing risk_atr)")
+        ->capture_default_str();
+    c->add_option("--atr-period", a.config.sizing.atr_period, "ATR period for --sizing risk_atr")
+        ->capture_default_str();
+    c->add_option("--atr-multiple", a.config.sizing.atr_multiple,
+                  "Stop distance in ATRs for --sizing risk_atr")
+        ->capture_default_str();
+    c->add_option("--fill", a.fill,
+                  "Market orders fill at the next_open (default) or at the signal's close");
+    c->add_flag("--stop-same-bar", a.config.stop_same_bar,
+                "Protective orders may fill on their entry's bar (default: from the next bar)");
+    c->add_option("--annualization", a.config.annualization,
+                  "Periods per year of the daily returns (365 for 24/7)")
+        ->capture_default_str();
+    c->add_option("--risk-free", a.config.risk_free,
+                  "Annual risk-free rate for Sharpe and Sortino");
+    c->add_option("--start-date", a.start_date, "First bar time or date (UTC)");
+    c->add_option("--end-date", a.end_date, "Last bar time or date (UTC, inclusive)");
+    c->add_option("--engine", a.engine,
+                  "event (bar by bar) or vectorized (signal arrays); same trades")
+        ->capture_default_str();
+    c->add_option("--trades-out", a.trades_out, "Write the closed trades as CSV");
+    c->add_option("--equity-out", a.equity_out, "Write the equity per bar as CSV");
+    c->add_option("--report", a.report, "Write a self-contained HTML report");
+    commands.push_back({c, [args](Context& ctx) {
+                            return run_backtest_command(ctx, *args);
+                        }});
+}
+
+}  // namespace tradpal::cli
