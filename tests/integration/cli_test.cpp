@@ -311,6 +311,129 @@ TEST_F(CliTest, IndicatorsListDescribesEveryIndicator) {
     EXPECT_TRUE(found);
 }
 
+// Splits a text into its lines (without the newlines).
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    for (std::size_t start = 0; start < text.size();) {
+        const std::size_t end = text.find('\n', start);
+        lines.push_back(text.substr(start, end - start));
+        start = end == std::string::npos ? text.size() : end + 1;
+    }
+    return lines;
+}
+
+TEST_F(CliTest, BacktestWritesSummaryTradesEquityAndReport) {
+    ASSERT_EQ(tradpal("data generate --symbol S --timeframe 1h --bars 3000 --seed 5").code, 0);
+    const std::string bars = (dir_.path() / "bars.csv").string();
+    ASSERT_EQ(tradpal(fmt::format("data export S --out {}", bars)).code, 0);
+    const auto path = [&](const char* name) {
+        return (dir_.path() / name).string();
+    };
+    const std::string args =
+        "--strategy sma_cross --param fast=5 --param slow=20 "
+        "--param allow_short=true --param stop_loss=0.01";
+    const CliRun r =
+        tradpal(fmt::format("--json backtest --symbol S {} --trades-out {} "
+                            "--equity-out {} --report {}",
+                            args, path("t.csv"), path("e.csv"), path("r.html")));
+    ASSERT_EQ(r.code, 0) << r.err;
+    const nlohmann::json summary = r.json();
+    for (const char* key : {"final_value", "final_cash", "final_position", "n_trades", "open_trade",
+                            "total_commission", "max_drawdown_pct", "sharpe", "total_return",
+                            "win_rate", "profit_factor"}) {
+        EXPECT_TRUE(summary.contains(key)) << key;
+    }
+    ASSERT_GT(summary["n_trades"].get<int>(), 10);
+
+    const auto trades = lines_of(read_text_file(path("t.csv")).value());
+    EXPECT_EQ(trades.front(),
+              "entry_time,exit_time,side,size,entry_price,exit_price,gross_pnl,"
+              "commission,net_pnl,exit_type");
+    EXPECT_EQ(trades.size(), summary["n_trades"].get<std::size_t>() + 1);
+    const auto equity = lines_of(read_text_file(path("e.csv")).value());
+    EXPECT_EQ(equity.front(), "timestamp,value,cash,position");
+    ASSERT_EQ(equity.size(), 3001U);
+    EXPECT_THAT(equity[1], ::testing::StartsWith("1577836800,100000,100000,0"));
+
+    // The final-value identity: cash plus the position at the last close.
+    const double value = summary["final_value"];
+    const double cash = summary["final_cash"];
+    const double position = summary["final_position"];
+    const std::string last_bar = lines_of(read_text_file(bars).value()).back();
+    std::vector<std::string> cells;
+    for (std::size_t start = 0; start <= last_bar.size();) {
+        const std::size_t end = std::min(last_bar.find(',', start), last_bar.size());
+        cells.push_back(last_bar.substr(start, end - start));
+        start = end + 1;
+    }
+    EXPECT_NEAR(value, cash + position * std::stod(cells.at(4)), 1e-6);
+
+    const std::string html = read_text_file(path("r.html")).value();
+    EXPECT_THAT(html, HasSubstr("<svg"));
+    EXPECT_THAT(html, ::testing::Not(HasSubstr("<script src")));
+
+    // Same inputs, byte-identical outputs; the vectorized engine gives the same trades.
+    const CliRun again =
+        tradpal(fmt::format("--json backtest --input {} {} --trades-out {} "
+                            "--equity-out {} --engine vectorized",
+                            bars, args, path("t2.csv"), path("e2.csv")));
+    ASSERT_EQ(again.code, 0) << again.err;
+    EXPECT_EQ(read_text_file(path("t.csv")).value(), read_text_file(path("t2.csv")).value());
+    EXPECT_EQ(read_text_file(path("e.csv")).value(), read_text_file(path("e2.csv")).value());
+    EXPECT_EQ(again.json()["final_value"], summary["final_value"]);
+}
+
+TEST_F(CliTest, BacktestPortfolioSharesItsCash) {
+    ASSERT_EQ(tradpal("data generate --symbol A --timeframe 1d --bars 400 --seed 1").code, 0);
+    ASSERT_EQ(tradpal("data generate --symbol B --timeframe 1d --bars 400 --seed 2").code, 0);
+    const CliRun r = tradpal(
+        "--json backtest --symbols A,B --timeframe 1d --portfolio "
+        "--rebalance monthly --weights 0.6,0.4");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const nlohmann::json summary = r.json();
+    EXPECT_EQ(summary["symbols"].size(), 2U);
+    EXPECT_GT(summary["total_commission"].get<double>(), 0.0);
+    EXPECT_EQ(tradpal("backtest --symbols A,B --timeframe 1d --portfolio --weights 1,x").code, 2);
+    EXPECT_EQ(tradpal("backtest --symbols A --timeframe 1d --rebalance monthly").code, 2);
+}
+
+TEST_F(CliTest, BacktestRefusesBadInputNamingTheCulprit) {
+    const std::string header = "timestamp,open,high,low,close,volume\n";
+    const std::string empty = file("empty.csv", header);
+    const std::string with_nan = file("nan.csv", header +
+                                                     "2024-01-01,1,1,1,1,1\n"
+                                                     "2024-01-02,1,1,1,nan,1\n");
+    std::string short_text = header;
+    for (int day = 1; day <= 20; ++day) {
+        short_text += fmt::format("2024-01-{:02},{},{},{},{},1\n", day, day, day + 1, day, day);
+    }
+    const std::string shorter = file("short.csv", short_text);
+    const auto expect_error = [&](const std::string& args, int code, const std::string& culprit) {
+        const CliRun r = tradpal("backtest " + args);
+        EXPECT_EQ(r.code, code) << args << "\n" << r.err;
+        EXPECT_THAT(r.err, HasSubstr(culprit)) << args;
+    };
+    expect_error("--input " + empty, 2, "has no bars");
+    expect_error("--input " + with_nan, 4, "nan.csv:3: 'close' is missing");
+    expect_error("--input " + shorter + " --param fast=30 --param slow=10", 2,
+                 "fast (30) must be less than slow (10)");
+    expect_error("--input " + shorter + " --size-fraction -1", 2, "size fraction");
+    expect_error("--input " + shorter + " --strategy nope", 2, "unknown strategy 'nope'");
+    expect_error("--input " + shorter + " --param nope=1", 2, "no parameter 'nope'");
+    expect_error(
+        "--input " + shorter + " --strategy rules --entry \"foo(3) > 1\" --exit \"close < 1\"", 2,
+        "entry rule: unknown function 'foo' (at column 1)");
+    expect_error(
+        "--input " + shorter + " --strategy rules --entry \"close > 1\" --exit \"close <\"", 2,
+        "exit rule: syntax error at column");
+
+    // Shorter than the warm-up: a run without trades and a note saying why.
+    const CliRun r = tradpal("--json backtest --input " + shorter);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.json()["n_trades"], 0);
+    EXPECT_THAT(r.json()["note"].get<std::string>(), HasSubstr("fewer than the 31"));
+}
+
 TEST_F(CliTest, DemoRuns) {
     const CliRun r = tradpal("--json demo --bars 20000");
     ASSERT_EQ(r.code, 0) << r.err;

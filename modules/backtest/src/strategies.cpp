@@ -708,11 +708,17 @@ Result<std::unique_ptr<Strategy>> make_strategy(const StrategySpec& spec) {
     } else if (name == "rules") {
         // Parse now so that a bad rule is reported before the run starts.
         rules::Placeholders placeholders(spec.placeholders().begin(), spec.placeholders().end());
-        for (const std::string* text : {&spec.rules().entry, &spec.rules().exit,
-                                        &spec.rules().short_entry, &spec.rules().short_exit}) {
+        const std::pair<const char*, const std::string*> texts[] = {
+            {"entry", &spec.rules().entry},
+            {"exit", &spec.rules().exit},
+            {"short entry", &spec.rules().short_entry},
+            {"short exit", &spec.rules().short_exit}};
+        for (const auto& [which, text] : texts) {
             if (!trim(*text).empty()) {
                 if (auto rule = rules::Rule::parse(*text, placeholders); !rule) {
-                    return rule.error();
+                    // A bad rule is a bad argument whatever its kind of mistake.
+                    return fail(ErrorCode::InvalidArgument,
+                                fmt::format("{} rule: {}", which, rule.error().message));
                 }
             }
         }

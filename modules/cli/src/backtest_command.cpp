@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // tradpal backtest: one symbol (a CSV file or a stored series), several symbols one by one, or
 // several symbols as one portfolio sharing its cash.
+#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -196,10 +197,6 @@ int run_backtest_command(Context& ctx, BacktestArgs& a) {
     if (rebalancing && !a.portfolio) {
         throw Exception(ErrorCode::InvalidArgument, "--rebalance needs --portfolio");
     }
-    const auto clock = std::chrono::steady_clock::now();
-    const auto seconds = [&] {
-        return std::chrono::duration<double>(std::chrono::steady_clock::now() - clock).count();
-    };
 
     if (a.portfolio) {
         if (a.engine != "event") {
@@ -208,7 +205,13 @@ int run_backtest_command(Context& ctx, BacktestArgs& a) {
         }
         std::vector<double> weights;
         for (const std::string& w : split_list(a.weights)) {
-            weights.push_back(std::stod(w));
+            double weight = 0;
+            const auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), weight);
+            if (ec != std::errc() || end != w.data() + w.size() || !(weight >= 0)) {
+                throw Exception(ErrorCode::InvalidArgument,
+                                fmt::format("--weights: '{}' is not a weight (a number >= 0)", w));
+            }
+            weights.push_back(weight);
         }
         std::unique_ptr<bt::Strategy> strategy;
         std::string description;
@@ -235,9 +238,7 @@ int run_backtest_command(Context& ctx, BacktestArgs& a) {
         const bt::ReportContext report{&result, series, description, "event"};
         write_outputs(report, a, "");
         if (ctx.json) {
-            json doc = json::parse(bt::summary_json(report));
-            doc["seconds"] = seconds();
-            Context::print_json(doc);
+            Context::print_json(json::parse(bt::summary_json(report)));
         } else {
             std::cout << bt::summary_table(report);
         }
@@ -257,7 +258,6 @@ int run_backtest_command(Context& ctx, BacktestArgs& a) {
         const auto note = warmup_note(result, spec, s.bars.size());
         if (ctx.json) {
             json doc = json::parse(bt::summary_json(report));
-            doc["seconds"] = run_seconds;
             if (note) {
                 doc["note"] = *note;
             }
