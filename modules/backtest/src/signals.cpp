@@ -30,6 +30,9 @@ ExactMean::ExactMean(int period) {
 }
 
 double ExactMean::update_slow(double x) {
+    if (narrow_) {
+        sum_ = sum64_;
+    }
     if (!started_) {
         if (std::isnan(x)) {
             return kNaN;
@@ -60,6 +63,9 @@ double ExactMean::update_slow(double x) {
         }
     }
     fast_ = fixed_ && full;
+    if (narrow_) {
+        sum64_ = static_cast<std::int64_t>(sum_);
+    }
     return value_;
 }
 
@@ -74,6 +80,7 @@ void ExactMean::widen(double x) {
         // From now on each window is summed exactly from its doubles (the fixed-point values
         // convert back exactly).
         fixed_ = false;
+        narrow_ = false;
         window_.resize(fixed_window_.size());
         const double unit = std::ldexp(1.0, unit_exponent_);
         for (std::size_t k = 0; k < fixed_window_.size(); ++k) {
@@ -92,6 +99,10 @@ void ExactMean::widen(double x) {
     min_exponent_ = new_min;
     max_exponent_ = new_max;
     unit_exponent_ = unit_exponent;
+    unit_ = detail::pow2(unit_exponent);
+    // A value is below 2^(53 + max - min) units, a window of them below 2^(window_bits_ - 1)
+    // times that: it fits an int64 when that stays below 2^63.
+    narrow_ = new_max - new_min + window_bits_ - 1 <= 63;
 }
 
 double ExactMean::slow_mean() {

@@ -79,6 +79,31 @@ TEST(ExactMean, HandlesFlatStretchesZerosAndWideRanges) {
     }
 }
 
+TEST(ExactMean, WindowSumsMoveFrom64To128BitsAsTheRangeWidens) {
+    // A long stretch in two binades (sums fit 63 bits), then a trend through ten more (128-bit
+    // sums), then negative values and a cancellation: every mean is still the exact one.
+    std::vector<double> x;
+    std::uint64_t state = 12345;
+    const auto noise = [&state] {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        return static_cast<double>(state >> 11) * 0x1.0p-53;
+    };
+    for (int k = 0; k < 3000; ++k) {
+        x.push_back(100.0 + 50.0 * noise());
+    }
+    for (int k = 0; k < 3000; ++k) {
+        x.push_back(x.back() * (1.0 + 0.004 * noise()));
+    }
+    for (int k = 0; k < 500; ++k) {
+        x.push_back(-x[static_cast<std::size_t>(k) * 7]);
+    }
+    for (const int period : {2, 30, 200}) {
+        std::vector<double> out(x.size());
+        signals::sma(x, period, out);
+        expect_bitwise_equal(out, reference_mean(x, period));
+    }
+}
+
 TEST(ExactMean, SkipsALeadingNaNPrefix) {
     const std::vector<double> x = {kNaN, kNaN, 1, 2, 3, 4};
     std::vector<double> out(x.size());

@@ -44,11 +44,20 @@ public:
         const auto bits = std::bit_cast<std::uint64_t>(x);
         const int exponent = static_cast<int>((bits >> 52) & 0x7ff);
         if (fast_ && exponent >= min_exponent_ && exponent <= max_exponent_) [[likely]] {
-            const detail::Int128 v = detail::to_fixed(x, min_exponent_);
-            sum_ += v - fixed_window_[pos_];
-            fixed_window_[pos_] = v;
+            if (narrow_) {
+                // The window sum fits 63 bits: the conversion to double rounds it once, in
+                // hardware, and the scale by a power of two is exact.
+                const std::int64_t v = detail::to_fixed64(bits, exponent, min_exponent_);
+                sum64_ += v - static_cast<std::int64_t>(fixed_window_[pos_]);
+                fixed_window_[pos_] = v;
+                value_ = static_cast<double>(sum64_) * unit_ / period_;
+            } else {
+                const detail::Int128 v = detail::to_fixed(x, min_exponent_);
+                sum_ += v - fixed_window_[pos_];
+                fixed_window_[pos_] = v;
+                value_ = detail::fixed_to_double(sum_, unit_exponent_) / period_;
+            }
             pos_ = pos_ + 1 == fixed_window_.size() ? 0 : pos_ + 1;
-            value_ = detail::fixed_to_double(sum_, unit_exponent_) / period_;
             return value_;
         }
         return update_slow(x);
@@ -72,12 +81,15 @@ private:
     int window_bits_;  // bits a window sum needs beyond the exponent range
     bool started_ = false;
     bool fixed_ = true;
-    bool fast_ = false;  // started, window full, fixed point
+    bool fast_ = false;    // started, window full, fixed point
+    bool narrow_ = false;  // fixed point and every window sum fits 63 bits: sum64_ holds it
     bool have_exponent_ = false;
     int min_exponent_ = 2047;  // no value seen: the fast path's range test fails
     int max_exponent_ = 0;
     int unit_exponent_ = 0;
-    detail::Int128 sum_ = 0;
+    detail::Int128 sum_ = 0;  // the window sum unless narrow_
+    std::int64_t sum64_ = 0;
+    double unit_ = 0;  // 2^unit_exponent_
     double value_ = kNaN;
     std::vector<double> partials_;
 };

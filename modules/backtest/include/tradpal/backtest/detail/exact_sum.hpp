@@ -39,6 +39,14 @@ inline Int128 to_fixed(double v, int min_exponent) noexcept {
     return (bits >> 63) != 0 ? -magnitude : magnitude;
 }
 
+/// to_fixed for a value of the given bits and biased exponent (normal, >= min_exponent) whose
+/// fixed-point form fits 63 bits.
+inline std::int64_t to_fixed64(std::uint64_t bits, int exponent, int min_exponent) noexcept {
+    const std::uint64_t mantissa = (bits & ((std::uint64_t{1} << 52) - 1)) | std::uint64_t{1} << 52;
+    const auto magnitude = static_cast<std::int64_t>(mantissa << (exponent - min_exponent));
+    return (bits >> 63) != 0 ? -magnitude : magnitude;
+}
+
 /// A fixed-point sum in units of 2^unit_exponent rounded once to a double (round half to even).
 /// The caller keeps unit_exponent + 65 - 127 >= -1022 and unit_exponent + 65 <= 1023.
 inline double fixed_to_double(Int128 sum, int unit_exponent) noexcept {
