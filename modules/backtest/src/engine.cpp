@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 
@@ -81,6 +82,24 @@ private:
 
 namespace {
 
+/// The per-bar test of validate_bars, without the message.
+bool bar_is_tradable(std::span<const std::int64_t> ts, std::span<const double> open,
+                     std::span<const double> high, std::span<const double> low,
+                     std::span<const double> close, std::span<const double> volume,
+                     std::size_t i) noexcept {
+    // On the bits: a positive finite double minus one is below the largest double's bits; zero,
+    // negatives (sign bit), infinity and NaN are not.
+    constexpr std::uint64_t kLargest = 0x7FEF'FFFF'FFFF'FFFFULL;
+    const auto offset = [](double v) {
+        return std::bit_cast<std::uint64_t>(v) - 1;
+    };
+    const std::uint64_t worst = std::max(std::max(offset(open[i]), offset(high[i])),
+                                         std::max(offset(low[i]), offset(close[i])));
+    const std::uint64_t volume_magnitude = std::bit_cast<std::uint64_t>(volume[i]) << 1;
+    return (i == 0 || ts[i] > ts[i - 1]) & (worst < kLargest) &
+           (volume_magnitude <= (kLargest << 1));
+}
+
 bool is_protective(OrderRole role) noexcept {
     return role == OrderRole::StopLoss || role == OrderRole::TakeProfit ||
            role == OrderRole::TrailingStop;
@@ -103,8 +122,12 @@ Engine::Engine(std::span<const SymbolSeries> symbols, Strategy& strategy, const 
     }
     books_.resize(symbols.size());
     for (std::size_t k = 0; k < symbols.size(); ++k) {
-        if (auto ok = validate_bars(symbols[k].bars, symbols[k].name); !ok) {
-            throw Exception(ok.error());
+        // One symbol's bars are checked as the run reaches them (run_single), which saves a
+        // pass over the data; a merged timeline needs them sorted before it starts.
+        if (symbols.size() > 1 || symbols[k].bars.empty()) {
+            if (auto ok = validate_bars(symbols[k].bars, symbols[k].name); !ok) {
+                throw Exception(ok.error());
+            }
         }
         Book& book = books_[k];
         book.series = &symbols[k];
@@ -149,7 +172,14 @@ void Engine::run_single() {
     const std::size_t n = bars.size();
     active_.assign(1, 0);
     result_.equity.resize(n);
+    const std::span<const double> open = bars.open();
+    const std::span<const double> high = bars.high();
+    const std::span<const double> low = bars.low();
+    const std::span<const double> volume = bars.volume();
     for (std::size_t i = 0; i < n; ++i) {
+        if (!bar_is_tradable(ts, open, high, low, close, volume, i)) [[unlikely]] {
+            throw Exception(validate_bars(bars, book.series->name).error());
+        }
         step_ = i;
         book.bar = i;
         book.active_step = i;
@@ -159,8 +189,7 @@ void Engine::run_single() {
         const double c = close[i];
         book.last_close = c;
         equity_ = mark(cash_, book.position, book.tracker.trade.entry_price, c);
-        ctx_.focus(0);
-        strategy_.on_bar(ctx_);
+        strategy_.on_bar(ctx_);  // focused on symbol 0 by run(), and after each fill
         if (filled_at_close_) {
             equity_ = mark(cash_, book.position, book.tracker.trade.entry_price, c);
             filled_at_close_ = false;
@@ -518,23 +547,19 @@ const std::string& Context::symbol_name() const noexcept {
 std::span<const std::uint32_t> Context::active_symbols() const noexcept {
     return engine_->active_;
 }
-std::size_t Context::index() const noexcept {
-    return engine_->books_[symbol_].bar;
+void Context::focus(std::size_t symbol) noexcept {
+    symbol_ = symbol;
+    const detail::Book& book = engine_->books_[symbol];
+    focus_ = {&book.series->bars, &book.bar, &book.position};
 }
 std::size_t Context::step() const noexcept {
     return engine_->step_;
-}
-const BarSeriesView& Context::series() const noexcept {
-    return engine_->books_[symbol_].series->bars;
 }
 double Context::cash() const noexcept {
     return engine_->cash_;
 }
 double Context::equity() const noexcept {
     return engine_->equity_;
-}
-double Context::position() const noexcept {
-    return engine_->books_[symbol_].position;
 }
 double Context::position(std::size_t symbol) const noexcept {
     return engine_->books_[symbol].position;

@@ -26,6 +26,7 @@ ExactMean::ExactMean(int period) {
     require_period(period, "period");
     fixed_window_.assign(static_cast<std::size_t>(period), 0);
     period_ = period;
+    period_size_ = fixed_window_.size();
     window_bits_ = 53 + static_cast<int>(std::bit_width(static_cast<unsigned>(period))) + 1;
 }
 
@@ -62,7 +63,9 @@ double ExactMean::update_slow(double x) {
             value_ = slow_mean();
         }
     }
-    fast_ = fixed_ && full;
+    const bool fast = fixed_ && full && have_exponent_;
+    fast_min_exponent_ = fast ? min_exponent_ : 4096;
+    fast_exponent_span_ = fast ? static_cast<unsigned>(max_exponent_ - min_exponent_) : 0;
     if (narrow_) {
         sum64_ = static_cast<std::int64_t>(sum_);
     }

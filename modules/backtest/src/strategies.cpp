@@ -267,13 +267,14 @@ struct Signals {
 /// Turns signals into orders by the rules of BACKTEST_SEMANTICS.md section 2: an entry while
 /// flat (or a reversal from the opposite side), an exit while in the position; a signal that
 /// does not meet its position condition is ignored.
+template <class Derived>
 class SignalFollower : public Strategy {
 public:
     SignalFollower(bool allow_short, Protection protection)
         : allow_short_(allow_short), protection_(protection) {}
 
     void on_bar(Context& ctx) final {
-        const Signals s = signals_now(ctx);
+        const Signals s = static_cast<Derived*>(this)->signals_now(ctx);
         const double position = ctx.position();
         if (s.long_entry && position <= 0) {
             enter(ctx, 1, position);
@@ -286,11 +287,9 @@ public:
         }
     }
 
-protected:
-    /// The signals at ctx.index(); called once per bar, in order.
-    virtual Signals signals_now(Context& ctx) = 0;
-
 private:
+    // Derived::signals_now(ctx) gives the signals at ctx.index(); called once per bar, in order
+    // (a static call, so that it inlines into on_bar).
     void enter(Context& ctx, double direction, double position) {
         const double q = ctx.order_size();
         if (q <= 0) {
@@ -315,7 +314,7 @@ bool crossed_down(double a, double b, double prev_a, double prev_b) noexcept {
     return a < b && prev_a >= prev_b;
 }
 
-class SmaCross final : public SignalFollower {
+class SmaCross final : public SignalFollower<SmaCross> {
 public:
     explicit SmaCross(const StrategySpec& spec)
         : SignalFollower(spec.allow_short(), spec.protection()),
@@ -326,7 +325,8 @@ public:
           slow_ema_(signals::Smoother::ema(spec.integer("slow"))) {}
 
 private:
-    Signals signals_now(Context& ctx) override {
+    friend SignalFollower;
+    Signals signals_now(Context& ctx) {
         const double c = ctx.close();
         const double fast = ema_ ? fast_ema_.update(c) : fast_sma_.update(c);
         const double slow = ema_ ? slow_ema_.update(c) : slow_sma_.update(c);
@@ -347,7 +347,7 @@ private:
     double prev_slow_ = signals::kNaN;
 };
 
-class RsiReversion final : public SignalFollower {
+class RsiReversion final : public SignalFollower<RsiReversion> {
 public:
     explicit RsiReversion(const StrategySpec& spec)
         : SignalFollower(spec.allow_short(), spec.protection()),
@@ -356,7 +356,8 @@ public:
           upper_(spec.get("upper")) {}
 
 private:
-    Signals signals_now(Context& ctx) override {
+    friend SignalFollower;
+    Signals signals_now(Context& ctx) {
         const double r = rsi_.update(ctx.close());
         Signals s;
         s.long_entry = s.short_exit = crossed_down(r, lower_, prev_, lower_);
@@ -371,14 +372,15 @@ private:
     double prev_ = signals::kNaN;
 };
 
-class MacdCross final : public SignalFollower {
+class MacdCross final : public SignalFollower<MacdCross> {
 public:
     explicit MacdCross(const StrategySpec& spec)
         : SignalFollower(spec.allow_short(), spec.protection()),
           macd_(spec.integer("fast"), spec.integer("slow"), spec.integer("signal")) {}
 
 private:
-    Signals signals_now(Context& ctx) override {
+    friend SignalFollower;
+    Signals signals_now(Context& ctx) {
         macd_.update(ctx.close());
         const double m = macd_.macd();
         const double sig = macd_.signal();
@@ -395,14 +397,15 @@ private:
     double prev_signal_ = signals::kNaN;
 };
 
-class BollingerReversion final : public SignalFollower {
+class BollingerReversion final : public SignalFollower<BollingerReversion> {
 public:
     explicit BollingerReversion(const StrategySpec& spec)
         : SignalFollower(spec.allow_short(), spec.protection()),
           bands_(spec.integer("period"), spec.get("devs")) {}
 
 private:
-    Signals signals_now(Context& ctx) override {
+    friend SignalFollower;
+    Signals signals_now(Context& ctx) {
         const double c = ctx.close();
         bands_.update(c);
         Signals s;
@@ -424,7 +427,7 @@ private:
     double prev_bottom_ = signals::kNaN;
 };
 
-class DonchianBreakout final : public SignalFollower {
+class DonchianBreakout final : public SignalFollower<DonchianBreakout> {
 public:
     explicit DonchianBreakout(const StrategySpec& spec)
         : SignalFollower(spec.allow_short(), spec.protection()),
@@ -432,7 +435,8 @@ public:
           exit_(spec.integer("exit")) {}
 
 private:
-    Signals signals_now(Context& ctx) override {
+    friend SignalFollower;
+    Signals signals_now(Context& ctx) {
         // The channels of the bars before this one, then this bar joins them.
         const Bar bar = ctx.bar();
         Signals s;
@@ -450,13 +454,14 @@ private:
 };
 
 /// Follows precomputed signal arrays (rules, or any arrays given).
-class ArrayFollower final : public SignalFollower {
+class ArrayFollower final : public SignalFollower<ArrayFollower> {
 public:
     explicit ArrayFollower(std::shared_ptr<const SignalSet> set)
         : SignalFollower(set->allow_short, set->protection), set_(std::move(set)) {}
 
 private:
-    Signals signals_now(Context& ctx) override {
+    friend SignalFollower;
+    Signals signals_now(Context& ctx) {
         const std::size_t i = ctx.index();
         return {set_->long_entry[i] != 0, set_->long_exit[i] != 0, set_->short_entry[i] != 0,
                 set_->short_exit[i] != 0};

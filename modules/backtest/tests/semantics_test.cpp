@@ -2,6 +2,8 @@
 // Hand-computed cases, one per rule of BACKTEST_SEMANTICS.md. Each runs through both engines
 // (run_both checks that they agree bit for bit) and compares with numbers worked out here.
 #include <cmath>
+#include <functional>
+#include <limits>
 
 #include <gtest/gtest.h>
 
@@ -329,6 +331,74 @@ TEST(Semantics, MaxDrawdownAndSharpeFollowSectionSeven) {
     ASSERT_TRUE(m.sharpe.has_value());
     EXPECT_NEAR(*m.sharpe, std::sqrt(252.0) * mean / sd, 1e-12);
     EXPECT_EQ(m.max_drawdown_bars, 3u);  // from the peak (bar 1) to the recovery (bar 4)
+}
+
+}  // namespace
+}  // namespace tradpal::backtest
+
+namespace tradpal::backtest {
+namespace {
+
+class AnyBar : public Strategy {
+public:
+    void on_bar(Context&) override {}
+};
+
+TEST(BadBars, AreRefusedNamingTheBarWhereverTheyAre) {
+    const auto with_bad_bar = [](const std::function<void(BarSeries&)>& spoil) {
+        BarSeries bars = testing::hourly_bars(
+            {{10, 11, 9, 10}, {10, 11, 9, 10}, {10, 11, 9, 10}, {10, 11, 9, 10}});
+        spoil(bars);
+        return bars;
+    };
+    const std::pair<const char*, std::function<void(BarSeries&)>> cases[] = {
+        {"not a positive number (nan)",
+         [](BarSeries& b) {
+             b.close()[2] = std::nan("");
+         }},
+        {"not a positive number (-1)",
+         [](BarSeries& b) {
+             b.low()[2] = -1;
+         }},
+        {"not a positive number (0)",
+         [](BarSeries& b) {
+             b.open()[2] = 0;
+         }},
+        {"not a positive number (inf)",
+         [](BarSeries& b) {
+             b.high()[2] = std::numeric_limits<double>::infinity();
+         }},
+        {"volume that is not a number",
+         [](BarSeries& b) {
+             b.volume()[2] = std::nan("");
+         }},
+        {"not after the bar before it",
+         [](BarSeries& b) {
+             b.ts()[2] = b.ts()[1];
+         }},
+    };
+    for (const auto& [message, spoil] : cases) {
+        const BarSeries bars = with_bad_bar(spoil);
+        const SymbolSeries series{"BAD", bars};
+        AnyBar strategy;
+        try {
+            run_backtest(series, strategy, Config{});
+            ADD_FAILURE() << "accepted: " << message;
+        } catch (const Exception& e) {
+            EXPECT_NE(std::string(e.what()).find("BAD: bar 2"), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+        }
+        const SymbolSeries good{"GOOD", with_bad_bar([](BarSeries&) {})};
+        const SymbolSeries both[] = {good, series};
+        EXPECT_THROW(run_portfolio(both, strategy, Config{}), Exception) << message;
+    }
+    // A positive subnormal price and a negative volume are not refused here.
+    const BarSeries odd = with_bad_bar([](BarSeries& b) {
+        b.low()[1] = std::numeric_limits<double>::denorm_min();
+        b.volume()[1] = -5;
+    });
+    AnyBar strategy;
+    EXPECT_NO_THROW(run_backtest(SymbolSeries{"ODD", odd}, strategy, Config{}));
 }
 
 }  // namespace

@@ -107,12 +107,12 @@ public:
     /// Symbols with a bar at the current step, ascending (a single-symbol run: always {0}).
     std::span<const std::uint32_t> active_symbols() const noexcept;
     /// Points the accessors and order entry at another symbol.
-    void focus(std::size_t symbol) noexcept { symbol_ = symbol; }
+    void focus(std::size_t symbol) noexcept;
     /// Index of the current bar in the focused symbol's series (its last bar so far).
-    std::size_t index() const noexcept;
+    std::size_t index() const noexcept { return *focus_.bar; }
     std::size_t step() const noexcept;
     /// The focused symbol's whole series, for precomputation in on_start.
-    const BarSeriesView& series() const noexcept;
+    const BarSeriesView& series() const noexcept { return *focus_.series; }
     /// Bar `ago` bars back from the current one (0 = current); ago <= index().
     Bar bar(std::size_t ago = 0) const noexcept { return series().bar(index() - ago); }
     double close(std::size_t ago = 0) const noexcept { return series().close()[index() - ago]; }
@@ -122,7 +122,7 @@ public:
     double cash() const noexcept;
     /// cash + every position at its symbol's last close (the mark of this step).
     double equity() const noexcept;
-    double position() const noexcept;
+    double position() const noexcept { return *focus_.position; }
     double position(std::size_t symbol) const noexcept;
     const Config& config() const noexcept;
     /// The default order size q at this close for the focused symbol, from the sizing
@@ -150,8 +150,16 @@ public:
     std::size_t pending_orders() const noexcept;
 
 private:
+    // The focused symbol's state inside the engine, read inline on every bar.
+    struct Focus {
+        const BarSeriesView* series = nullptr;
+        const std::size_t* bar = nullptr;
+        const double* position = nullptr;
+    };
+
     detail::Engine* engine_;
     std::size_t symbol_ = 0;
+    Focus focus_;
 };
 
 /// Rejects series the engine cannot trade: empty, unsorted or duplicate times, NaN or

@@ -37,13 +37,14 @@ public:
     /// Throws: tradpal::Exception (InvalidArgument) unless 1 <= period <= 100000.
     explicit ExactMean(int period);
 
-    double update(double x) {
+    [[gnu::always_inline]] double update(double x) {
         // The common case: a full window summed in fixed point and a value in the exponent
         // range seen so far. Everything else (warm-up, zeros, a new exponent, NaN, the exact
         // fallback) takes the out-of-line path.
         const auto bits = std::bit_cast<std::uint64_t>(x);
         const int exponent = static_cast<int>((bits >> 52) & 0x7ff);
-        if (fast_ && exponent >= min_exponent_ && exponent <= max_exponent_) [[likely]] {
+        if (static_cast<unsigned>(exponent - fast_min_exponent_) <= fast_exponent_span_)
+            [[likely]] {
             if (narrow_) {
                 // The window sum fits 63 bits: the conversion to double rounds it once, in
                 // hardware, and the scale by a power of two is exact.
@@ -57,7 +58,7 @@ public:
                 fixed_window_[pos_] = v;
                 value_ = detail::fixed_to_double(sum_, unit_exponent_) / period_;
             }
-            pos_ = pos_ + 1 == fixed_window_.size() ? 0 : pos_ + 1;
+            pos_ = pos_ + 1 == period_size_ ? 0 : pos_ + 1;
             return value_;
         }
         return update_slow(x);
@@ -81,10 +82,14 @@ private:
     int window_bits_;  // bits a window sum needs beyond the exponent range
     bool started_ = false;
     bool fixed_ = true;
-    bool fast_ = false;    // started, window full, fixed point
+    // The fast path's exponent range [min, min + span]: that of the values seen while the
+    // window is full and summed in fixed point, else empty (a minimum no exponent reaches).
+    int fast_min_exponent_ = 4096;
+    unsigned fast_exponent_span_ = 0;
+    std::size_t period_size_;
     bool narrow_ = false;  // fixed point and every window sum fits 63 bits: sum64_ holds it
     bool have_exponent_ = false;
-    int min_exponent_ = 2047;  // no value seen: the fast path's range test fails
+    int min_exponent_ = 2047;  // of the nonzero values seen (have_exponent_)
     int max_exponent_ = 0;
     int unit_exponent_ = 0;
     detail::Int128 sum_ = 0;  // the window sum unless narrow_
