@@ -7,13 +7,6 @@
 namespace tradpal::backtest {
 namespace {
 
-constexpr std::int64_t kNanosPerDay = 86'400'000'000'000;
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
-    const std::int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 /// Sum with Neumaier's compensation: the daily returns are few, their mean should be exact
 /// to the last bit or two whatever their order of magnitude.
 double compensated_sum(const std::vector<double>& values) noexcept {
@@ -29,39 +22,28 @@ double compensated_sum(const std::vector<double>& values) noexcept {
 
 }  // namespace
 
-void EquityStats::start_day(std::int64_t ts) {
-    if (in_day_) {
-        daily_returns_.push_back(last_equity_ / day_reference_ - 1);
-        day_reference_ = last_equity_;
-    } else {
-        in_day_ = true;
-        first_ns_ = ts;
-        peak_ns_ = ts;  // drawdown runs are measured from the first bar on
-    }
-    next_day_ns_ = (floor_div(ts, kNanosPerDay) + 1) * kNanosPerDay;
-}
-
 void EquityStats::finish(double annualization, double risk_free, Metrics& out) const {
     out.start_value = start_value_;
-    out.bars = bars_;
-    out.start_ns = first_ns_;
-    out.end_ns = last_ns_;
-    out.final_value = bars_ > 0 ? last_equity_ : start_value_;
+    out.bars = s_.bars;
+    out.start_ns = s_.first_ns;
+    out.end_ns = s_.last_ns;
+    out.final_value = s_.bars > 0 ? s_.last_equity : start_value_;
     out.total_return = out.final_value / start_value_ - 1;
     out.exposure =
-        bars_ > 0 ? static_cast<double>(in_position_bars_) / static_cast<double>(bars_) : 0;
+        s_.bars > 0 ? static_cast<double>(in_position_bars_) / static_cast<double>(s_.bars) : 0;
 
-    double max_drawdown = max_drawdown_pct_;
-    if (trough_ < peak_) {
-        max_drawdown = std::max(max_drawdown, 100 * (peak_ - trough_) / peak_);
+    double max_drawdown = s_.max_drawdown_pct;
+    if (s_.trough < s_.peak) {
+        max_drawdown = std::max(max_drawdown, 100 * (s_.peak - s_.trough) / s_.peak);
     }
     out.max_drawdown_pct = max_drawdown;
-    out.max_drawdown_bars = bars_ > 0 ? std::max(max_drawdown_bars_, bars_ - 1 - peak_bar_) : 0;
-    out.max_drawdown_ns = bars_ > 0 ? std::max(max_drawdown_ns_, last_ns_ - peak_ns_) : 0;
+    out.max_drawdown_bars =
+        s_.bars > 0 ? std::max(s_.max_drawdown_bars, s_.bars - 1 - s_.peak_bar) : 0;
+    out.max_drawdown_ns = s_.bars > 0 ? std::max(s_.max_drawdown_ns, s_.last_ns - s_.peak_ns) : 0;
 
     std::vector<double> returns = daily_returns_;
-    if (in_day_) {
-        returns.push_back(last_equity_ / day_reference_ - 1);
+    if (s_.in_day) {
+        returns.push_back(s_.last_equity / s_.day_reference - 1);
     }
     out.days = returns.size();
     out.sharpe.reset();

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cmath>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -37,6 +38,33 @@ struct SignalDecider {
             return {-position, OrderRole::Signal, false};
         }
         return {};
+    }
+
+    /// The first bar from i on at which operator() could ask for an order, given the
+    /// position: bars before it only need marking.
+    std::size_t next_event(std::size_t i, std::size_t n, double position) const noexcept {
+        const std::uint8_t* any = position > 0 ? s.long_exit.data() : s.long_entry.data();
+        const std::uint8_t* also = nullptr;
+        if (s.allow_short) {
+            also = position < 0 ? s.short_exit.data() : s.short_entry.data();
+        }
+        // Eight flags at a time while they are all clear.
+        for (; i + 8 <= n; i += 8) {
+            std::uint64_t flags = 0;
+            std::memcpy(&flags, any + i, 8);
+            if (also != nullptr) {
+                std::uint64_t more = 0;
+                std::memcpy(&more, also + i, 8);
+                flags |= more;
+            }
+            if (flags != 0) {
+                break;
+            }
+        }
+        while (i < n && any[i] == 0 && (also == nullptr || also[i] == 0)) {
+            ++i;
+        }
+        return i;
     }
 
     OrderRequest enter(double direction, std::size_t i, double position, double equity,
@@ -81,6 +109,14 @@ struct TargetDecider {
         const bool reversal = position != 0 && wanted != 0 && (position > 0) != (wanted > 0);
         return {size, reversal ? OrderRole::Reversal : OrderRole::Signal, false};
     }
+
+    /// As SignalDecider::next_event: the first bar from i on with a new target.
+    std::size_t next_event(std::size_t i, std::size_t n, double /*position*/) const noexcept {
+        while (i < n && (std::isnan(target[i]) || target[i] == last)) {
+            ++i;
+        }
+        return i;
+    }
 };
 
 /// One pass over the bars. KeepDetail: trades, fills and equity are stored.
@@ -107,6 +143,17 @@ public:
         }
         const bool at_close = config_.fill_price == FillPrice::Close;
         for (std::size_t i = 0; i < n; ++i) {
+            if (!pending_ && !armed_) {
+                // Until the next signal that can trade, nothing changes but the marks.
+                const std::size_t next = decide_.next_event(i, n, position_);
+                if (next > i) {
+                    mark_run(i, next, equity_out);
+                    i = next;
+                    if (i == n) {
+                        break;
+                    }
+                }
+            }
             if (pending_) [[unlikely]] {
                 fill_pending(i);
             } else if (armed_ && i >= armed_from_) [[unlikely]] {
@@ -157,6 +204,41 @@ public:
     }
 
 private:
+    /// Observes bars [begin, end), over which the position and the cash stay as they are,
+    /// with detail::mark's arithmetic specialised to the side of the position.
+    void mark_run(std::size_t begin, std::size_t end, double* equity_out) {
+        const std::int64_t* ts = bars_.ts().data();
+        const double* close = bars_.close().data();
+        const double cash = cash_;
+        const double position = position_;
+        const double entry_price = tracker_.trade.entry_price;
+        if (position > 0) {
+            stats_.observe_run(
+                ts, close, begin, end, true,
+                [=](double c) {
+                    const double unrealized = position * (c - entry_price);
+                    double total = 0.0;
+                    total += position * c - unrealized;
+                    total += unrealized;
+                    return cash + total;
+                },
+                equity_out);
+        } else if (position < 0) {
+            stats_.observe_run(
+                ts, close, begin, end, true,
+                [=](double c) {
+                    double total = 0.0;
+                    total += position * c;
+                    return cash + total;
+                },
+                equity_out);
+        } else {
+            const double flat = detail::mark(cash, position, entry_price, close[begin]);
+            stats_.observe_run(
+                ts, close, begin, end, false, [=](double) { return flat; }, equity_out);
+        }
+    }
+
     std::size_t unfilled() const noexcept {
         std::size_t count = pending_ ? 1 : 0;
         if (armed_) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -28,7 +29,7 @@ struct Metrics {
     std::size_t bars = 0;
     std::size_t days = 0;         ///< UTC calendar days with at least one bar
     double exposure = 0;          ///< share of bars with an open position
-    double turnover = 0;          ///< traded value / mean equity
+    double turnover = 0;          ///< traded value / mean of the daily closing equities
     double total_commission = 0;  ///< every fee paid, open trade included
     std::size_t trades = 0;       ///< closed trades
     std::size_t wins = 0;         ///< net_pnl > 0
@@ -50,8 +51,9 @@ struct Metrics {
 /// these bar by bar, so their metrics are the same numbers, not merely close ones.
 class EquityStats {
 public:
-    explicit EquityStats(double start_value) noexcept
-        : start_value_(start_value), day_reference_(start_value) {}
+    explicit EquityStats(double start_value) noexcept : start_value_(start_value) {
+        s_.day_reference = start_value;
+    }
 
     /// Starts over for a new run, keeping the memory of the daily returns.
     void reset(double start_value) noexcept {
@@ -63,75 +65,122 @@ public:
 
     /// One bar (or one timeline step of a portfolio) at its close.
     void observe(std::int64_t ts, double equity, bool in_position) {
-        if (ts >= next_day_ns_) [[unlikely]] {
-            start_day(ts);
-        }
-        last_equity_ = equity;
-        last_ns_ = ts;
-        equity_sum_ += equity;
+        step(s_, ts, equity);
         in_position_bars_ += in_position ? 1 : 0;
-        if (equity >= peak_) {
-            if (equity > peak_) [[unlikely]] {
-                raise_peak(equity);
-            }
-            // A drawdown run ends where equity is back at its running maximum.
-            if (bars_ - peak_bar_ > max_drawdown_bars_) {
-                max_drawdown_bars_ = bars_ - peak_bar_;
-            }
-            if (ts - peak_ns_ > max_drawdown_ns_) {
-                max_drawdown_ns_ = ts - peak_ns_;
-            }
-            peak_bar_ = bars_;
-            peak_ns_ = ts;
-        } else if (equity < trough_) {
-            trough_ = equity;
-        }
-        ++bars_;
     }
 
-    std::size_t bars() const noexcept { return bars_; }
-    double last_equity() const noexcept { return last_equity_; }
+    /// Bars [begin, end) over which the position and the cash do not change, each valued at
+    /// mark(close[i]) (also written to equity_out when it is not null). The same arithmetic
+    /// as observe() bar by bar, with the running state kept in registers.
+    template <class Mark>
+    void observe_run(const std::int64_t* ts, const double* close, std::size_t begin,
+                     std::size_t end, bool in_position, Mark mark, double* equity_out) {
+        State s = s_;
+        for (std::size_t i = begin; i < end; ++i) {
+            const double equity = mark(close[i]);
+            step(s, ts[i], equity);
+            if (equity_out != nullptr) {
+                equity_out[i] = equity;
+            }
+        }
+        s_ = s;
+        in_position_bars_ += in_position ? end - begin : 0;
+    }
+
+    std::size_t bars() const noexcept { return s_.bars; }
+    double last_equity() const noexcept { return s_.last_equity; }
+    /// The mean of the equity at the last bar of each UTC day (the points of the daily
+    /// returns); 0 before the first bar.
     double mean_equity() const noexcept {
-        return bars_ > 0 ? equity_sum_ / static_cast<double>(bars_) : 0;
+        return s_.in_day ? (s_.closed_days_equity + s_.last_equity) /
+                               static_cast<double>(daily_returns_.size() + 1)
+                         : 0;
     }
 
     /// Completes the statistics (the last day, the last drawdown) into `out`.
     void finish(double annualization, double risk_free, Metrics& out) const;
 
 private:
-    void start_day(std::int64_t ts);
+    static constexpr std::int64_t kNanosPerDay = 86'400'000'000'000;
+
+    /// Everything a bar updates, in one plain struct so that a loop can keep it in registers.
+    struct State {
+        std::int64_t next_day_ns = std::numeric_limits<std::int64_t>::min();
+        bool in_day = false;
+        double day_reference = 0;
+        std::int64_t first_ns = 0;
+        std::int64_t last_ns = 0;
+        double last_equity = 0;
+        double closed_days_equity = 0;  // sum of the closing equity of each finished day
+        std::size_t bars = 0;
+        // Drawdown: the deepest point since the current peak; its percentage is computed when
+        // the peak is left behind (x -> 100 * (peak - x) / peak is monotone in x, so the deepest
+        // point gives the bar-by-bar maximum exactly).
+        double peak = -std::numeric_limits<double>::infinity();
+        double trough = std::numeric_limits<double>::infinity();
+        std::size_t peak_bar = 0;
+        std::int64_t peak_ns = 0;
+        double max_drawdown_pct = 0;
+        std::size_t max_drawdown_bars = 0;
+        std::int64_t max_drawdown_ns = 0;
+    };
+
+    [[gnu::always_inline]] void step(State& s, std::int64_t ts, double equity) {
+        if (ts >= s.next_day_ns) [[unlikely]] {
+            start_day(s, ts);
+        }
+        s.last_equity = equity;
+        s.last_ns = ts;
+        if (equity >= s.peak) {
+            if (equity > s.peak) [[unlikely]] {
+                raise_peak(s, equity);
+            }
+            // A drawdown run ends where equity is back at its running maximum.
+            if (s.bars - s.peak_bar > s.max_drawdown_bars) {
+                s.max_drawdown_bars = s.bars - s.peak_bar;
+            }
+            if (ts - s.peak_ns > s.max_drawdown_ns) {
+                s.max_drawdown_ns = ts - s.peak_ns;
+            }
+            s.peak_bar = s.bars;
+            s.peak_ns = ts;
+        } else if (equity < s.trough) {
+            s.trough = equity;
+        }
+        ++s.bars;
+    }
+
+    /// The first bar of a UTC day: the previous day's return is complete. (Only the returns
+    /// vector is touched through memory, so `s` can stay in registers around it.)
+    void start_day(State& s, std::int64_t ts) {
+        if (s.in_day) {
+            daily_returns_.push_back(s.last_equity / s.day_reference - 1);
+            s.closed_days_equity += s.last_equity;
+            s.day_reference = s.last_equity;
+        } else {
+            s.in_day = true;
+            s.first_ns = ts;
+            s.peak_ns = ts;  // drawdown runs are measured from the first bar on
+        }
+        const std::int64_t day = ts / kNanosPerDay - (ts % kNanosPerDay < 0 ? 1 : 0);
+        s.next_day_ns = (day + 1) * kNanosPerDay;
+    }
+
     /// A new running maximum: settles the drawdown of the peak being left.
-    void raise_peak(double equity) noexcept {
-        if (trough_ < peak_) {
-            const double drawdown = 100 * (peak_ - trough_) / peak_;
-            if (drawdown > max_drawdown_pct_) {
-                max_drawdown_pct_ = drawdown;
+    static void raise_peak(State& s, double equity) noexcept {
+        if (s.trough < s.peak) {
+            const double drawdown = 100 * (s.peak - s.trough) / s.peak;
+            if (drawdown > s.max_drawdown_pct) {
+                s.max_drawdown_pct = drawdown;
             }
         }
-        peak_ = equity;
-        trough_ = equity;
+        s.peak = equity;
+        s.trough = equity;
     }
 
     double start_value_;
-    double day_reference_;
-    std::int64_t next_day_ns_ = std::numeric_limits<std::int64_t>::min();
-    bool in_day_ = false;
-    std::int64_t first_ns_ = 0;
-    std::int64_t last_ns_ = 0;
-    double last_equity_ = 0;
-    double equity_sum_ = 0;
+    State s_;
     std::size_t in_position_bars_ = 0;
-    std::size_t bars_ = 0;
-    // Drawdown: the deepest point since the current peak; its percentage is computed when the
-    // peak is left behind (x -> 100 * (peak - x) / peak is monotone in x, so the deepest point
-    // gives the bar-by-bar maximum exactly).
-    double peak_ = -std::numeric_limits<double>::infinity();
-    double trough_ = std::numeric_limits<double>::infinity();
-    std::size_t peak_bar_ = 0;
-    std::int64_t peak_ns_ = 0;
-    double max_drawdown_pct_ = 0;
-    std::size_t max_drawdown_bars_ = 0;
-    std::int64_t max_drawdown_ns_ = 0;
     std::vector<double> daily_returns_;
 };
 
