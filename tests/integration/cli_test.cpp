@@ -439,6 +439,8 @@ TEST_F(CliTest, DemoRuns) {
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(r.json()["validation"]["ok"], true);
     EXPECT_GT(r.json()["daily_bars"].get<int>(), 10);
+    EXPECT_EQ(r.json()["backtest"]["bars"], 20000);
+    EXPECT_GT(r.json()["backtest"]["n_trades"].get<int>(), 0);
 }
 
 }  // namespace

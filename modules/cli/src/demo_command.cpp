@@ -6,6 +6,11 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <tradpal/backtest/engine.hpp>
+#include <tradpal/backtest/report.hpp>
+#include <tradpal/backtest/simulator.hpp>
+#include <tradpal/backtest/strategies.hpp>
+#include <tradpal/core/output.hpp>
 #include <tradpal/data/generate.hpp>
 #include <tradpal/data/resample.hpp>
 #include <tradpal/data/validate.hpp>
@@ -21,6 +26,7 @@ struct DemoArgs {
     std::uint64_t bars = 525'600;  // one year of minutes
     std::uint64_t seed = 42;
     bool keep = false;
+    std::string report;  // HTML report of the backtest
 };
 
 // Closes as a line of block characters, `width` wide.
@@ -113,18 +119,45 @@ int run_demo(Context& ctx, const DemoArgs& a) {
              a.bars * indicator_specs.size(), columns.size() * a.bars, seconds_since(t0));
     const std::size_t last_bar = minutes.view().size() - 1;
 
+    // A backtest on the minute bars, by both engines: they must agree trade for trade.
+    namespace bt = tradpal::backtest;
+    const std::string params[] = {"fast=50", "slow=200", "stop_loss=0.02"};
+    const bt::StrategySpec strategy_spec = bt::StrategySpec::make("sma_cross", params).value();
+    const bt::SymbolSeries traded{spec.symbol, minutes.view()};
+    t0 = std::chrono::steady_clock::now();
+    auto strategy = bt::make_strategy(strategy_spec).value();
+    const bt::BacktestResult result = bt::run_backtest(traded, *strategy, bt::Config{});
+    add_step("backtest sma_cross, event-driven", a.bars, result.equity.size(), seconds_since(t0));
+    t0 = std::chrono::steady_clock::now();
+    const bt::SignalSet signal_set = bt::build_signals(strategy_spec, traded.bars).value();
+    const bt::BacktestResult vectorized =
+        bt::simulate(traded, bt::SignalView::of(signal_set), bt::Config{});
+    add_step("backtest sma_cross, vectorized", a.bars, vectorized.trades.size(), seconds_since(t0));
+    if (vectorized.equity != result.equity || vectorized.trades.size() != result.trades.size()) {
+        throw Exception(ErrorCode::Internal, "the two backtest engines disagree");
+    }
+    const bt::ReportContext backtest_report{
+        &result, {&traded, 1}, strategy_spec.canonical(), "event"};
+    if (!a.report.empty()) {
+        OutputFile out = OutputFile::open(a.report).value();
+        bt::write_html_report(backtest_report, out);
+        out.commit();
+    }
+
     const data::StoredSeries days = store.open(daily.target.key).value();
     const BarSeriesView d = days.view();
     const double first = d.open().front();
     const double last = d.close().back();
     if (ctx.json) {
-        Context::print_json({{"store", root.string()},
-                             {"bars", a.bars},
-                             {"seed", a.seed},
-                             {"validation", to_json(report)},
-                             {"daily_bars", d.size()},
-                             {"first_open", first},
-                             {"last_close", last}});
+        Context::print_json(
+            {{"store", root.string()},
+             {"bars", a.bars},
+             {"seed", a.seed},
+             {"validation", to_json(report)},
+             {"daily_bars", d.size()},
+             {"first_open", first},
+             {"last_close", last},
+             {"backtest", nlohmann::json::parse(bt::summary_json(backtest_report))}});
     } else {
         std::cout << fmt::format(
             "TradPal demo: a synthetic market {} ({} one-minute bars, seed {})\n\n", spec.symbol,
@@ -154,6 +187,12 @@ int run_demo(Context& ctx, const DemoArgs& a) {
             }
         }
         ind.print(std::cout);
+        std::cout << fmt::format("\nBacktest of {} on the minute bars (both engines agree):\n",
+                                 strategy_spec.canonical());
+        std::cout << bt::summary_table(backtest_report);
+        if (!a.report.empty()) {
+            std::cout << fmt::format("HTML report: {}\n", a.report);
+        }
         std::cout << '\n';
     }
     if (own_store && !a.keep) {
@@ -171,9 +210,11 @@ void add_demo_command(CLI::App& app, std::vector<Command>& commands) {
     auto a = std::make_shared<DemoArgs>();
     CLI::App* c = app.add_subcommand(
         "demo",
-        "Generate a synthetic market, validate, resample and compute indicators, with timings");
+        "Generate a synthetic market, validate, resample, compute indicators and backtest, "
+        "with timings");
     c->add_option("-n,--bars", a->bars, "One-minute bars to generate");
     c->add_option("--seed", a->seed, "Random seed");
+    c->add_option("--report", a->report, "Write the backtest's HTML report to this file");
     c->add_flag("--keep", a->keep,
                 "Keep the temporary store (without --store the demo removes it)");
     commands.push_back({c, [a](Context& ctx) {
