@@ -1,12 +1,12 @@
 # SPDX-License-Identifier: Apache-2.0
 """Reference backtest: runs backtrader with TradPal's default rules and writes TradPal's file formats.
 
-The rules are those of docs/BACKTEST_SEMANTICS.md: backtrader's BackBroker with
+The rules are those of ../shared/docs/BACKTEST_SEMANTICS.md (see docs/BACKTEST.md): backtrader's BackBroker with
 `set_checksubmit(False)`, percentage commission (stock-like), no slippage, no cheat-on-open/close.
 The C++ engine must reproduce the trades this script writes. backtrader is not installed; run with
 its source tree on the path and Debian's python 3.11:
 
-    PYTHONPATH=/work/ext/backtrader /usr/bin/python3 scripts/compare/backtrader_reference.py \\
+    PYTHONPATH=/path/to/backtrader /usr/bin/python3 scripts/compare/backtrader_reference.py \\
         --input bars.csv --strategy sma_cross --param fast=10 --param slow=30 \\
         --trades-out t.csv --equity-out e.csv --json-out s.json
 
