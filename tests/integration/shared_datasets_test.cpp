@@ -4,6 +4,7 @@
 // duplicated times need --fix). Skips when ../shared is absent.
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 
 #include <fmt/format.h>
 #include <gmock/gmock.h>
@@ -100,37 +101,54 @@ const Dataset kDatasets[] = {
 // Not imported: LEAN equity hourly files (New York local times need a time-zone database) and
 // LEAN crypto minute files (milliseconds since midnight, the date only in the file name).
 
-class SharedDatasets : public ::testing::TestWithParam<Dataset> {};
+class SharedDatasets : public ::testing::TestWithParam<Dataset> {
+protected:
+    /// Imports the dataset into a fresh store under dir_ as csv/X/<timeframe>, the way its
+    /// SOURCE.md says; nullopt (with the reason in skip_) when it cannot run here.
+    std::optional<data::ImportReport> import() {
+        const auto shared = data_testing::shared_dir();
+        if (!shared) {
+            skip_ = "../shared is absent";
+            return std::nullopt;
+        }
+        const Dataset& d = GetParam();
+        std::filesystem::path file = *shared / "data" / d.path;
+        EXPECT_TRUE(std::filesystem::exists(file)) << file;
+        if (d.zipped) {
+            const auto csv = dir_.path() / "unzipped.csv";
+            const std::string cmd =
+                fmt::format("unzip -p '{}' > '{}'", file.string(), csv.string());
+            if (std::system(cmd.c_str()) != 0) {
+                skip_ = "unzip is not installed";
+                return std::nullopt;
+            }
+            file = csv;
+        }
+        data::ImportOptions options;
+        options.fix = d.fix;
+        options.csv.price_scale = d.price_scale;
+        return data::import_csv(store_, key_, file, options);
+    }
+
+    data_testing::TempDir dir_{"tradpal_shared"};
+    const data::Store store_{dir_.path() / "store"};
+    const data::SeriesKey key_{"csv", "X", Timeframe(GetParam().timeframe)};
+    std::string skip_;
+};
 
 TEST_P(SharedDatasets, ImportMatchesSourceMd) {
-    const auto shared = data_testing::shared_dir();
-    if (!shared) {
-        GTEST_SKIP() << "../shared is absent";
+    const auto report = import();
+    if (!report) {
+        GTEST_SKIP() << skip_;
     }
     const Dataset& d = GetParam();
-    std::filesystem::path file = *shared / "data" / d.path;
-    ASSERT_TRUE(std::filesystem::exists(file)) << file;
-    data_testing::TempDir dir("tradpal_shared");
-    if (d.zipped) {
-        const auto csv = dir.path() / "unzipped.csv";
-        const std::string cmd = fmt::format("unzip -p '{}' > '{}'", file.string(), csv.string());
-        if (std::system(cmd.c_str()) != 0) {
-            GTEST_SKIP() << "unzip is not installed";
-        }
-        file = csv;
-    }
-    const data::Store store(dir.path() / "store");
-    const data::SeriesKey key{"csv", "X", Timeframe(d.timeframe)};
-    data::ImportOptions options;
-    options.fix = d.fix;
-    options.csv.price_scale = d.price_scale;
-    const data::ImportReport r = data::import_csv(store, key, file, options);
+    const data::ImportReport& r = *report;
     EXPECT_EQ(r.meta.rows, d.rows);
     EXPECT_EQ(r.meta.first, Timestamp(d.first));
     EXPECT_EQ(r.meta.last, Timestamp(d.last));
     EXPECT_EQ(r.csv.rejected, 0U);
     // What is stored is exactly what a reader sees, checksums included.
-    const data::StoredSeries s = store.open(key).value();
+    const data::StoredSeries s = store_.open(key_).value();
     EXPECT_TRUE(s.verify().has_value());
     EXPECT_EQ(s.view().size(), d.rows);
 }
@@ -138,28 +156,10 @@ TEST_P(SharedDatasets, ImportMatchesSourceMd) {
 // A backtest with its HTML report on every dataset: the run completes, the final value is cash plus
 // the open position at the last close, and the report is written.
 TEST_P(SharedDatasets, BacktestAndReportRun) {
-    const auto shared = data_testing::shared_dir();
-    if (!shared) {
-        GTEST_SKIP() << "../shared is absent";
+    if (!import()) {
+        GTEST_SKIP() << skip_;
     }
-    const Dataset& d = GetParam();
-    std::filesystem::path file = *shared / "data" / d.path;
-    data_testing::TempDir dir("tradpal_shared_bt");
-    if (d.zipped) {
-        const auto csv = dir.path() / "unzipped.csv";
-        const std::string cmd = fmt::format("unzip -p '{}' > '{}'", file.string(), csv.string());
-        if (std::system(cmd.c_str()) != 0) {
-            GTEST_SKIP() << "unzip is not installed";
-        }
-        file = csv;
-    }
-    const data::Store store(dir.path() / "store");
-    const data::SeriesKey key{"csv", "X", Timeframe(d.timeframe)};
-    data::ImportOptions options;
-    options.fix = d.fix;
-    options.csv.price_scale = d.price_scale;
-    data::import_csv(store, key, file, options);
-    const data::StoredSeries as_imported = store.open(key).value();
+    const data::StoredSeries as_imported = store_.open(key_).value();
     // Bars whose prices cannot be traded (not finite, or <= 0) are refused with the cure named;
     // after it, the run goes on. (A bar whose low is above its open is traded as it is.)
     const auto& by_issue = data::plan_fix(as_imported.view()).invalid_by_issue;
@@ -175,9 +175,9 @@ TEST_P(SharedDatasets, BacktestAndReportRun) {
         } catch (const Exception& e) {
             EXPECT_THAT(e.what(), ::testing::HasSubstr("tradpal data validate --fix"));
         }
-        data::fix_series(store, key);
+        data::fix_series(store_, key_);
     }
-    const data::StoredSeries stored = store.open(key).value();
+    const data::StoredSeries stored = store_.open(key_).value();
     const std::size_t rows = stored.view().size();
 
     const backtest::SymbolSeries series{"X", stored.view()};
@@ -194,7 +194,7 @@ TEST_P(SharedDatasets, BacktestAndReportRun) {
         EXPECT_NEAR(result.equity.back(), identity, 1e-9 * std::abs(identity)) << strategy_name;
 
         const backtest::ReportContext report{&result, {&series, 1}, spec.canonical(), "event"};
-        const auto html = dir.path() / "report.html";
+        const auto html = dir_.path() / "report.html";
         auto out = OutputFile::open(html).value();
         backtest::write_html_report(report, out);
         out.commit();

@@ -579,49 +579,42 @@ double Context::order_size() const noexcept {
                               book.series->bars.close()[book.bar], atr, weight);
 }
 
-OrderId Context::market(double size, OrderRole role, Protection protection) {
+Order Context::new_order(OrderType type, double size) const noexcept {
     Order order;
     order.symbol = static_cast<std::uint32_t>(symbol_);
-    order.type = OrderType::Market;
-    order.role = role;
+    order.type = type;
     order.size = size;
+    return order;
+}
+
+OrderId Context::market(double size, OrderRole role, Protection protection) {
+    Order order = new_order(OrderType::Market, size);
+    order.role = role;
     order.protection = protection;
     return engine_->submit(order);
 }
 
 OrderId Context::limit(double size, double price) {
-    Order order;
-    order.symbol = static_cast<std::uint32_t>(symbol_);
-    order.type = OrderType::Limit;
-    order.size = size;
+    Order order = new_order(OrderType::Limit, size);
     order.limit_price = price;
     return engine_->submit(order);
 }
 
 OrderId Context::stop(double size, double trigger) {
-    Order order;
-    order.symbol = static_cast<std::uint32_t>(symbol_);
-    order.type = OrderType::Stop;
-    order.size = size;
+    Order order = new_order(OrderType::Stop, size);
     order.stop_price = trigger;
     return engine_->submit(order);
 }
 
 OrderId Context::stop_limit(double size, double trigger, double limit_price) {
-    Order order;
-    order.symbol = static_cast<std::uint32_t>(symbol_);
-    order.type = OrderType::StopLimit;
-    order.size = size;
+    Order order = new_order(OrderType::StopLimit, size);
     order.stop_price = trigger;
     order.limit_price = limit_price;
     return engine_->submit(order);
 }
 
 OrderId Context::trailing_stop(double size, double trail_fraction) {
-    Order order;
-    order.symbol = static_cast<std::uint32_t>(symbol_);
-    order.type = OrderType::TrailingStop;
-    order.size = size;
+    Order order = new_order(OrderType::TrailingStop, size);
     order.trail = trail_fraction;
     order.stop_price = detail::trail_trigger(size > 0, close(), trail_fraction);
     return engine_->submit(order);

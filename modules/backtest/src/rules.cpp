@@ -21,6 +21,7 @@
 #include <tradpal/backtest/rules.hpp>
 #include <tradpal/backtest/signals.hpp>
 #include <tradpal/core/error.hpp>
+#include <tradpal/core/text.hpp>
 #include <tradpal/indicators/registry.hpp>
 #include <tradpal/indicators/types.hpp>
 
@@ -34,23 +35,6 @@ constexpr double kMaxPeriod = 100000;
 /// hostile text (a server request) cannot overflow the stack.
 constexpr std::size_t kMaxDepth = 200;
 constexpr std::size_t kNoOutput = std::numeric_limits<std::size_t>::max();
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
 
 template <class Range>
 std::string join(const Range& items, std::string_view separator = ", ") {
@@ -214,7 +198,7 @@ std::vector<Token> tokenize(std::string_view text) {
             while (i < text.size() && is_name_char(text[i])) {
                 ++i;
             }
-            token.name = lower(text.substr(start, i - start));
+            token.name = to_lower(text.substr(start, i - start));
             const bool keyword = token.name == "and" || token.name == "or" || token.name == "not";
             token.kind = keyword ? Tok::Symbol : Tok::Name;
         } else {

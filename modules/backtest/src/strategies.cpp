@@ -8,6 +8,7 @@
 #include <tradpal/backtest/rules.hpp>
 #include <tradpal/backtest/signals.hpp>
 #include <tradpal/backtest/strategies.hpp>
+#include <tradpal/core/text.hpp>
 
 namespace tradpal::backtest {
 namespace {
@@ -100,16 +101,6 @@ std::vector<std::string_view> split_choices(std::string_view choices) {
         choices = bar == std::string_view::npos ? std::string_view{} : choices.substr(bar + 1);
     }
     return out;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) {
-        s.remove_suffix(1);
-    }
-    return s;
 }
 
 Result<double> parse_number(std::string_view text) {

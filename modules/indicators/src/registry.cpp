@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include <tradpal/core/text.hpp>
 #include <tradpal/indicators/registry.hpp>
 
 #include "registry_util.hpp"
@@ -35,23 +36,6 @@ std::vector<IndicatorInfo> build_registry() {
 const std::vector<IndicatorInfo>& registry() {
     static const std::vector<IndicatorInfo> all = build_registry();
     return all;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) {
-        s.remove_suffix(1);
-    }
-    return s;
 }
 
 std::string format_param(const ParamInfo& info, double v) {
@@ -118,7 +102,7 @@ std::span<const IndicatorInfo> all_indicators() {
 }
 
 const IndicatorInfo* find_indicator(std::string_view name) {
-    const std::string key = lower(trim(name));
+    const std::string key = to_lower(trim(name));
     for (const IndicatorInfo& info : registry()) {
         if (info.name == key) {
             return &info;
@@ -128,7 +112,7 @@ const IndicatorInfo* find_indicator(std::string_view name) {
 }
 
 Result<MaType> parse_ma_type(std::string_view text) {
-    const std::string key = lower(trim(text));
+    const std::string key = to_lower(trim(text));
     for (MaType t : {MaType::Sma, MaType::Ema, MaType::Wma, MaType::Dema, MaType::Tema,
                      MaType::Trima, MaType::Kama, MaType::T3}) {
         if (key == to_string(t)) {

@@ -150,6 +150,9 @@ public:
     std::size_t pending_orders() const noexcept;
 
 private:
+    /// An order of the focused symbol.
+    Order new_order(OrderType type, double size) const noexcept;
+
     // The focused symbol's state inside the engine, read inline on every bar.
     struct Focus {
         const BarSeriesView* series = nullptr;

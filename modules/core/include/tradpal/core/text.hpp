@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: Apache-2.0
+// Small text helpers shared by the parsers of specs, strategies and rules.
+#pragma once
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+#include <string_view>
+
+namespace tradpal {
+
+/// `s` without leading and trailing white space (std::isspace in the C locale).
+inline std::string_view trim(std::string_view s) noexcept {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+/// `s` with ASCII letters in lower case.
+inline std::string to_lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+}  // namespace tradpal
