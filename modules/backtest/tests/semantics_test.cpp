@@ -388,7 +388,8 @@ TEST(BadBars, AreRefusedNamingTheBarWhereverTheyAre) {
             EXPECT_NE(std::string(e.what()).find("BAD: bar 2"), std::string::npos) << e.what();
             EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
         }
-        const SymbolSeries good{"GOOD", with_bad_bar([](BarSeries&) {})};
+        const BarSeries good_bars = with_bad_bar([](BarSeries&) {});
+        const SymbolSeries good{"GOOD", good_bars};
         const SymbolSeries both[] = {good, series};
         EXPECT_THROW(run_portfolio(both, strategy, Config{}), Exception) << message;
     }
