@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <fmt/compile.h>
@@ -556,17 +557,29 @@ std::string price_chart(const ReportContext& report, std::size_t symbol,
                         std::span<const std::int64_t> steps, std::string& note) {
     const BacktestResult& result = result_of(report);
     const BarSeriesView& bars = report.symbols[symbol].bars;
+    // Entries are marked at the price of the fill that opened them: a trade that was added to
+    // later (rebalancing) has an average entry price that the price never was at that time.
+    std::unordered_map<std::size_t, double> opening_fill;
+    for (const Fill& fill : result.fills) {
+        if (fill.symbol == symbol) {
+            opening_fill.try_emplace(fill.bar, fill.price);
+        }
+    }
+    const auto entry_mark = [&](std::size_t bar, double entry_price) {
+        const auto it = opening_fill.find(bar);
+        return it == opening_fill.end() ? entry_price : it->second;
+    };
     std::vector<Marked> trades;
     for (const Trade& t : result.trades) {
         if (t.symbol == symbol) {
-            trades.push_back({t.entry_ns, t.entry_price, t.side, Point{t.exit_ns, t.exit_price},
-                              t.net_pnl, t.size});
+            trades.push_back({t.entry_ns, entry_mark(t.entry_bar, t.entry_price), t.side,
+                              Point{t.exit_ns, t.exit_price}, t.net_pnl, t.size});
         }
     }
     for (const OpenTrade& t : result.open_trades) {
         if (t.symbol == symbol) {
-            trades.push_back({t.entry_ns, t.entry_price, t.side, std::nullopt,
-                              t.unrealized_pnl - t.entry_commission, t.size});
+            trades.push_back({t.entry_ns, entry_mark(t.entry_bar, t.entry_price), t.side,
+                              std::nullopt, t.unrealized_pnl - t.entry_commission, t.size});
         }
     }
     // Beyond this many trades the markers would hide the price and bloat the page.

@@ -419,6 +419,16 @@ TEST(Report, HtmlIsSelfContainedAndEscapesText) {
     EXPECT_THAT(html, HasSubstr("<h2>Open positions</h2>"));
 }
 
+TEST(Report, EntryMarkersSitAtTheOpeningFillNotAtTheAveragePrice) {
+    // The open short was added to later: its average entry price (130) is not where the price
+    // was when it opened (104, the fill of bar 4).
+    SingleRun run;
+    run.result.open_trades.front().entry_price = 130;
+    const std::string html = write_to_string(run.report(), write_html_report);
+    EXPECT_THAT(html, HasSubstr("sell short 1 2024-01-01 04:00 @ 104</title>"));
+    EXPECT_THAT(html, Not(HasSubstr("2024-01-01 04:00 @ 130</title>")));
+}
+
 TEST(Report, HtmlPortfolioHasOnePriceChartPerSymbol) {
     const PortfolioRun run;
     const std::string html = write_to_string(run.report(), write_html_report);
