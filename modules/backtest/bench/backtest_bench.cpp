@@ -95,6 +95,26 @@ void BM_SimulateMetrics(benchmark::State& state) {
 }
 BENCHMARK(BM_SimulateMetrics)->Arg(1'000'000)->Arg(10'000'000)->Unit(benchmark::kMillisecond);
 
+/// The same with fewer trades (sma_cross 50/200: about a third as many round trips), to show
+/// how the speed depends on how often the strategy trades.
+void BM_SimulateMetricsSlowCross(benchmark::State& state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    const BarSeries& bars = bars_1m(n);
+    const SignalSet set =
+        build_signals(spec_of("sma_cross", {"fast=50", "slow=200"}), bars).value();
+    const Config config;
+    SimulationWorkspace workspace;
+    std::size_t trades = 0;
+    for (auto _ : state) {
+        Metrics m = simulate_metrics(bars, SignalView::of(set), config, {}, workspace);
+        trades = m.trades;
+        benchmark::DoNotOptimize(m.final_value);
+    }
+    state.counters["trades"] = static_cast<double>(trades);
+    set_bars_per_second(state, n);
+}
+BENCHMARK(BM_SimulateMetricsSlowCross)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+
 /// The vectorized simulator keeping trades, fills and the equity column.
 void BM_SimulateDetailed(benchmark::State& state) {
     const auto n = static_cast<std::size_t>(state.range(0));
