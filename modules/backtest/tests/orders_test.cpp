@@ -2,6 +2,8 @@
 // The order types of the event-driven API, by hand: each case places one order at the close of
 // bar 0 and checks the bar and the price of its fill (BACKTEST_SEMANTICS.md section 4-5 and
 // docs/BACKTEST.md: open when the bar gaps through the price, else the order's price).
+// backtrader (Limit, Stop, StopLimit with plimit, StopTrail with trailpercent, no commission)
+// gives the same bar and price in all ten cases of the first test.
 #include <functional>
 
 #include <gtest/gtest.h>
