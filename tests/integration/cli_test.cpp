@@ -397,6 +397,37 @@ TEST_F(CliTest, BacktestPortfolioSharesItsCash) {
     EXPECT_EQ(tradpal("backtest --symbols A --timeframe 1d --rebalance monthly").code, 2);
 }
 
+TEST_F(CliTest, BacktestOfSeveralSymbolsRunsThemInParallelWithAnAggregate) {
+    for (int seed = 1; seed <= 3; ++seed) {
+        ASSERT_EQ(tradpal(fmt::format("data generate --symbol S{} --timeframe 1h --bars {} "
+                                      "--seed {}",
+                                      seed, 1000 * seed, seed))
+                      .code,
+                  0);
+    }
+    const std::string args = "--json backtest --symbols S1,S2,S3 --timeframe 1h --param fast=5";
+    const CliRun one = tradpal("--workers 1 " + args);
+    const CliRun two = tradpal("--workers 2 " + args);
+    ASSERT_EQ(one.code, 0) << one.err;
+    ASSERT_EQ(two.code, 0) << two.err;
+    EXPECT_EQ(one.out, two.out);  // the same whatever the number of threads
+    const nlohmann::json doc = one.json();
+    ASSERT_EQ(doc["runs"].size(), 3U);
+    EXPECT_EQ(doc["runs"][1]["symbols"][0], "S2");
+    EXPECT_EQ(doc["runs"][2]["bars"], 3000);
+    int trades = 0;
+    for (const auto& run : doc["runs"]) {
+        trades += run["n_trades"].get<int>();
+    }
+    EXPECT_EQ(doc["aggregate"]["n_trades"], trades);
+    EXPECT_EQ(doc["aggregate"]["start_value"], 300000.0);
+    // The table ends with the accounts together.
+    const CliRun table = tradpal("backtest --symbols S1,S2,S3 --timeframe 1h --param fast=5");
+    ASSERT_EQ(table.code, 0) << table.err;
+    EXPECT_THAT(table.out, HasSubstr("all accounts"));
+    EXPECT_THAT(table.out, HasSubstr("3 backtests, 6,000 bars"));
+}
+
 TEST_F(CliTest, BacktestRefusesBadInputNamingTheCulprit) {
     const std::string header = "timestamp,open,high,low,close,volume\n";
     const std::string empty = file("empty.csv", header);

@@ -12,10 +12,10 @@
 #include <tradpal/backtest/engine.hpp>
 #include <tradpal/backtest/portfolio.hpp>
 #include <tradpal/backtest/report.hpp>
-#include <tradpal/backtest/simulator.hpp>
 #include <tradpal/backtest/strategies.hpp>
 #include <tradpal/core/output.hpp>
 #include <tradpal/data/csv.hpp>
+#include <tradpal/research/multi.hpp>
 
 #include "context.hpp"
 #include "output.hpp"
@@ -116,16 +116,6 @@ bt::Config make_config(BacktestArgs& a) {
 }
 
 /// Runs one symbol with the chosen engine.
-bt::BacktestResult run_one(const bt::SymbolSeries& series, const bt::StrategySpec& spec,
-                           const bt::Config& config, const std::string& engine) {
-    if (engine == "vectorized") {
-        const bt::SignalSet set = bt::build_signals(spec, series.bars).value();
-        return bt::simulate(series, bt::SignalView::of(set), config);
-    }
-    std::unique_ptr<bt::Strategy> strategy = bt::make_strategy(spec).value();
-    return bt::run_backtest(series, *strategy, config);
-}
-
 void write_outputs(const bt::ReportContext& report, const BacktestArgs& a,
                    const std::string& suffix) {
     // Several separate runs write one file each: name.csv -> name.<symbol>.csv.
@@ -177,10 +167,50 @@ std::optional<std::string> warmup_note(const bt::BacktestResult& r, const bt::St
     return std::nullopt;
 }
 
+json aggregate_json(const research::Aggregate& all) {
+    const auto optional = [](const std::optional<double>& v) {
+        return v ? json(*v) : json();
+    };
+    return {{"accounts", all.accounts},
+            {"start_value", all.start_value},
+            {"final_value", all.final_value},
+            {"total_return", all.total_return},
+            {"total_commission", all.total_commission},
+            {"n_trades", all.trades},
+            {"wins", all.wins},
+            {"win_rate", optional(all.win_rate)},
+            {"mean_sharpe", optional(all.mean_sharpe)},
+            {"worst_max_drawdown_pct", all.worst_max_drawdown_pct}};
+}
+
+/// One row per symbol and the accounts together.
+void print_aggregate(std::span<const bt::SymbolSeries> series,
+                     std::span<const bt::BacktestResult> results, const research::Aggregate& all) {
+    const auto percent = [](double v) {
+        return fmt::format("{:.2f}%", 100 * v);
+    };
+    const auto ratio = [](const std::optional<double>& v) {
+        return v ? fmt::format("{:.2f}", *v) : std::string("-");
+    };
+    Table table({"SYMBOL", "FINAL VALUE", "RETURN", "SHARPE", "MAX DD", "TRADES", "WIN RATE"});
+    for (std::size_t k = 0; k < series.size(); ++k) {
+        const bt::Metrics& m = results[k].metrics;
+        table.add_row({series[k].name, fmt::format("{:.2f}", m.final_value),
+                       percent(m.total_return), ratio(m.sharpe),
+                       fmt::format("{:.2f}%", m.max_drawdown_pct), with_commas(m.trades),
+                       m.win_rate ? percent(*m.win_rate) : "-"});
+    }
+    table.add_row({"all accounts", fmt::format("{:.2f}", all.final_value),
+                   percent(all.total_return), ratio(all.mean_sharpe) + " (mean)",
+                   fmt::format("{:.2f}%", all.worst_max_drawdown_pct) + " (worst)",
+                   with_commas(all.trades), all.win_rate ? percent(*all.win_rate) : "-"});
+    table.print(std::cout);
+}
+
 int run_backtest_command(Context& ctx, BacktestArgs& a) {
     const bt::Config config = make_config(a);
-    if (a.engine != "event" && a.engine != "vectorized") {
-        throw Exception(ErrorCode::InvalidArgument, "--engine must be event or vectorized");
+    if (auto engine = research::parse_engine(a.engine); !engine) {
+        throw Exception(engine.error());  // before any data is loaded
     }
     const auto load_started = std::chrono::steady_clock::now();
     std::vector<LoadedSeries> loaded = load_series(ctx, a);
@@ -257,21 +287,28 @@ int run_backtest_command(Context& ctx, BacktestArgs& a) {
     }
 
     const bt::StrategySpec spec = bt::StrategySpec::make(a.strategy, a.params, a.rules).value();
+    const research::Engine engine = research::parse_engine(a.engine).value();
+    // Separate accounts, one backtest per symbol, on all the cores --workers allows.
+    const auto started = std::chrono::steady_clock::now();
+    std::vector<bt::BacktestResult> results;
+    {
+        ProgressBar bar("backtesting", "symbols", ctx.show_progress() && series.size() > 1);
+        results = research::run_each(
+            series, spec, config, engine, ctx.threads(),
+            [&](std::size_t done, std::size_t total) { bar.update(done, total); });
+    }
+    const double run_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     json runs = json::array();
-    for (const bt::SymbolSeries& s : series) {
-        const auto started = std::chrono::steady_clock::now();
-        const bt::BacktestResult result = run_one(s, spec, config, a.engine);
-        const double run_seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    for (std::size_t k = 0; k < series.size(); ++k) {
+        const bt::SymbolSeries& s = series[k];
+        const bt::BacktestResult& result = results[k];
         const bt::ReportContext report{&result, std::span<const bt::SymbolSeries>(&s, 1),
                                        spec.canonical(), a.engine};
         write_outputs(report, a, series.size() > 1 ? safe_name(s.name) : "");
         const auto note = warmup_note(result, spec, s.bars.size());
         if (ctx.json) {
             json doc = json::parse(bt::summary_json(report));
-            if (a.timing) {
-                doc["timing"] = {{"load_s", load_seconds}, {"backtest_s", run_seconds}};
-            }
             if (note) {
                 doc["note"] = *note;
             }
@@ -284,15 +321,38 @@ int run_backtest_command(Context& ctx, BacktestArgs& a) {
             if (note) {
                 std::cerr << "note: " << *note << "\n";
             }
-            std::cout << fmt::format("{} bars in {}\n", with_commas(s.bars.size()),
-                                     format_seconds(run_seconds));
-            if (series.size() > 1) {
-                std::cout << "\n";
-            }
+            std::cout << "\n";
         }
     }
+    const json timing = {{"load_s", load_seconds}, {"backtest_s", run_seconds}};
+    if (series.size() == 1) {
+        if (ctx.json) {
+            if (a.timing) {
+                runs.front()["timing"] = timing;
+            }
+            Context::print_json(runs.front());
+        } else {
+            std::cout << fmt::format("{} bars in {}\n", with_commas(series.front().bars.size()),
+                                     format_seconds(run_seconds));
+        }
+        return 0;
+    }
+    const research::Aggregate all = research::aggregate(results);
     if (ctx.json) {
-        Context::print_json(series.size() == 1 ? runs.front() : json{{"runs", runs}});
+        json doc = {{"runs", runs}, {"aggregate", aggregate_json(all)}};
+        if (a.timing) {
+            doc["timing"] = timing;
+        }
+        Context::print_json(doc);
+    } else {
+        print_aggregate(series, results, all);
+        std::uint64_t bars = 0;
+        for (const bt::SymbolSeries& s : series) {
+            bars += s.bars.size();
+        }
+        std::cout << fmt::format("{} backtests, {} bars in {} on {} threads\n", series.size(),
+                                 with_commas(bars), format_seconds(run_seconds),
+                                 std::min<std::size_t>(series.size(), ctx.threads()));
     }
     return 0;
 }
