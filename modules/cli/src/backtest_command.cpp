@@ -5,7 +5,6 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -14,9 +13,9 @@
 #include <tradpal/backtest/report.hpp>
 #include <tradpal/backtest/strategies.hpp>
 #include <tradpal/core/output.hpp>
-#include <tradpal/data/csv.hpp>
 #include <tradpal/research/multi.hpp>
 
+#include "backtest_inputs.hpp"
 #include "context.hpp"
 #include "output.hpp"
 
@@ -27,22 +26,12 @@ using nlohmann::json;
 namespace bt = tradpal::backtest;
 
 struct BacktestArgs {
-    std::string input;
-    std::string symbol;
-    std::string symbols;
-    std::string timeframe;
-    std::string source;
+    MarketArgs market;
+    StrategyArgs strategy;
+    ExecutionArgs execution;
     bool portfolio = false;
     std::string rebalance;
     std::string weights;
-    std::string strategy = "sma_cross";
-    std::vector<std::string> params;
-    bt::RuleTexts rules;
-    bt::Config config;
-    std::string sizing = "fraction";
-    std::string fill = "next_open";
-    std::string start_date;
-    std::string end_date;
     std::string engine = "event";
     std::string trades_out;
     std::string equity_out;
@@ -50,72 +39,6 @@ struct BacktestArgs {
     bool timing = false;
 };
 
-/// The bars of one symbol and what keeps them alive (a mapped store series or a vector).
-struct LoadedSeries {
-    std::string name;
-    std::optional<data::StoredSeries> stored;
-    BarSeries owned;
-    BarSeriesView view;
-};
-
-std::vector<std::string> split_list(const std::string& text) {
-    std::vector<std::string> out;
-    std::stringstream in(text);
-    std::string item;
-    while (std::getline(in, item, ',')) {
-        if (!item.empty()) {
-            out.push_back(item);
-        }
-    }
-    return out;
-}
-
-std::vector<LoadedSeries> load_series(const Context& ctx, const BacktestArgs& a) {
-    const int sources =
-        (a.input.empty() ? 0 : 1) + (a.symbol.empty() ? 0 : 1) + (a.symbols.empty() ? 0 : 1);
-    if (sources != 1) {
-        throw Exception(ErrorCode::InvalidArgument,
-                        "give one of --input FILE, --symbol SYMBOL or --symbols A,B,...");
-    }
-    const Timestamp start = date_bound(a.start_date, false);
-    const Timestamp end = date_bound(a.end_date, true);
-    std::vector<LoadedSeries> out;
-    if (!a.input.empty()) {
-        data::CsvOptions options;
-        options.threads = ctx.threads();
-        LoadedSeries s;
-        s.name = std::filesystem::path(a.input).stem().string();
-        s.owned = data::read_bars_csv(a.input, options).value();
-        s.view = s.owned.view().between(start, end);
-        out.push_back(std::move(s));
-        return out;
-    }
-    const data::Store store = ctx.store();
-    const std::vector<std::string> names =
-        a.symbol.empty() ? split_list(a.symbols) : std::vector{a.symbol};
-    if (names.empty()) {
-        throw Exception(ErrorCode::InvalidArgument, "--symbols needs at least one symbol");
-    }
-    for (const std::string& name : names) {
-        SeriesSelector selector{name, a.timeframe, a.source};
-        LoadedSeries s;
-        s.name = name;
-        s.stored = store.open(selector.resolve(store)).value();
-        s.view = s.stored->between(start, end);
-        out.push_back(std::move(s));
-    }
-    return out;
-}
-
-bt::Config make_config(BacktestArgs& a) {
-    bt::Config config = a.config;
-    config.sizing.mode = bt::parse_sizing_mode(a.sizing).value();
-    config.fill_price = bt::parse_fill_price(a.fill).value();
-    config.validate().value();
-    return config;
-}
-
-/// Runs one symbol with the chosen engine.
 void write_outputs(const bt::ReportContext& report, const BacktestArgs& a,
                    const std::string& suffix) {
     // Several separate runs write one file each: name.csv -> name.<symbol>.csv.
@@ -208,25 +131,15 @@ void print_aggregate(std::span<const bt::SymbolSeries> series,
 }
 
 int run_backtest_command(Context& ctx, BacktestArgs& a) {
-    const bt::Config config = make_config(a);
+    const bt::Config config = make_config(a.execution);
     if (auto engine = research::parse_engine(a.engine); !engine) {
         throw Exception(engine.error());  // before any data is loaded
     }
     const auto load_started = std::chrono::steady_clock::now();
-    std::vector<LoadedSeries> loaded = load_series(ctx, a);
+    std::vector<LoadedSeries> loaded = load_series(ctx, a.market);
     const double load_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - load_started).count();
-    std::vector<bt::SymbolSeries> series;
-    for (const LoadedSeries& s : loaded) {
-        if (s.view.empty()) {
-            throw Exception(
-                ErrorCode::InvalidArgument,
-                fmt::format(
-                    "{} has no bars{}", s.name,
-                    a.start_date.empty() && a.end_date.empty() ? "" : " in the date range"));
-        }
-        series.push_back({s.name, s.view});
-    }
+    const std::vector<bt::SymbolSeries> series = tradable(loaded, a.market);
     const bool rebalancing = !a.rebalance.empty();
     if (rebalancing && !a.portfolio) {
         throw Exception(ErrorCode::InvalidArgument, "--rebalance needs --portfolio");
@@ -258,8 +171,7 @@ int run_backtest_command(Context& ctx, BacktestArgs& a) {
             description =
                 fmt::format("rebalance({},weights={})", a.rebalance, fmt::join(weights, "/"));
         } else {
-            const bt::StrategySpec spec =
-                bt::StrategySpec::make(a.strategy, a.params, a.rules).value();
+            const bt::StrategySpec spec = a.strategy.spec();
             std::vector<std::unique_ptr<bt::Strategy>> children;
             for (std::size_t k = 0; k < series.size(); ++k) {
                 children.push_back(bt::make_strategy(spec).value());
@@ -286,7 +198,7 @@ int run_backtest_command(Context& ctx, BacktestArgs& a) {
         return 0;
     }
 
-    const bt::StrategySpec spec = bt::StrategySpec::make(a.strategy, a.params, a.rules).value();
+    const bt::StrategySpec spec = a.strategy.spec();
     const research::Engine engine = research::parse_engine(a.engine).value();
     // Separate accounts, one backtest per symbol, on all the cores --workers allows.
     const auto started = std::chrono::steady_clock::now();
@@ -357,22 +269,6 @@ int run_backtest_command(Context& ctx, BacktestArgs& a) {
     return 0;
 }
 
-std::string strategies_help() {
-    std::string text = "Strategy (default sma_cross); its --param names:\n";
-    for (const bt::StrategyInfo& info : bt::builtin_strategies()) {
-        std::vector<std::string> params;
-        for (const bt::StrategyParam& p : info.params) {
-            std::string value = p.type == bt::ParamType::Choice ? std::string(p.choices)
-                                : p.type == bt::ParamType::Flag
-                                    ? (p.default_value != 0 ? "true" : "false")
-                                    : fmt::format("{}", p.default_value);
-            params.push_back(fmt::format("{}={}", p.name, value));
-        }
-        text += fmt::format("  {}: {}\n", info.name, fmt::join(params, " "));
-    }
-    return text;
-}
-
 }  // namespace
 
 void add_backtest_command(CLI::App& app, std::vector<Command>& commands) {
@@ -385,59 +281,14 @@ void add_backtest_command(CLI::App& app, std::vector<Command>& commands) {
               "--exit \"cross_down(ema(close,12), ema(close,26))\"\n"
               "Execution rules: docs/BACKTEST.md. Times in the CSV files are unix seconds.");
     BacktestArgs& a = *args;
-    c->add_option("--input", a.input, "A CSV file of bars (any layout data import reads)");
-    c->add_option("-s,--symbol", a.symbol, "A stored series");
-    c->add_option("--symbols", a.symbols, "Several stored series, comma-separated");
-    c->add_option("-t,--timeframe", a.timeframe, "Timeframe of the stored series");
-    c->add_option("--source", a.source, "Source of the stored series");
+    add_market_options(*c, a.market);
     c->add_flag("--portfolio", a.portfolio, "One account for all --symbols (shared cash)");
     c->add_option(
         "--rebalance", a.rebalance,
         "With --portfolio: hold target weights, traded back at each daily|weekly|monthly start");
     c->add_option("--weights", a.weights, "Portfolio weights, comma-separated (default: equal)");
-    c->add_option("--strategy", a.strategy, "Strategy name (see below)");
-    c->add_option("--param", a.params, "Strategy parameter name=value (repeatable)");
-    c->add_option("--entry", a.rules.entry, "rules: condition to buy");
-    c->add_option("--exit", a.rules.exit, "rules: condition to sell");
-    c->add_option("--short-entry", a.rules.short_entry,
-                  "rules: condition to go short (allow_short=true)");
-    c->add_option("--short-exit", a.rules.short_exit, "rules: condition to cover a short");
-    c->add_option("--cash", a.config.cash, "Starting cash")->capture_default_str();
-    c->add_option("--commission", a.config.costs.commission,
-                  "Commission, fraction of each fill's value")
-        ->capture_default_str();
-    c->add_option("--commission-fixed", a.config.costs.commission_fixed,
-                  "Commission per fill, in money");
-    c->add_option("--slippage-bps", a.config.costs.slippage_bps,
-                  "Market and stop fills move this many basis points against the order");
-    c->add_option("--sizing", a.sizing,
-                  "fraction (of equity), fixed (--quantity), cash (--cash-amount), risk_atr")
-        ->capture_default_str();
-    c->add_option("--size-fraction", a.config.sizing.size_fraction, "Fraction of equity per entry")
-        ->capture_default_str();
-    c->add_option("--lot-step", a.config.sizing.lot_step, "Sizes are rounded down to this step")
-        ->capture_default_str();
-    c->add_option("--quantity", a.config.sizing.quantity, "Units per entry (--sizing fixed)");
-    c->add_option("--cash-amount", a.config.sizing.cash_amount, "Money per entry (--sizing cash)");
-    c->add_option("--risk", a.config.sizing.risk_fraction,
-                  "Equity risked per entry on a move of --atr-multiple ATRs (--sizing risk_atr)")
-        ->capture_default_str();
-    c->add_option("--atr-period", a.config.sizing.atr_period, "ATR period for --sizing risk_atr")
-        ->capture_default_str();
-    c->add_option("--atr-multiple", a.config.sizing.atr_multiple,
-                  "Stop distance in ATRs for --sizing risk_atr")
-        ->capture_default_str();
-    c->add_option("--fill", a.fill,
-                  "Market orders fill at the next_open (default) or at the signal's close");
-    c->add_flag("--stop-same-bar", a.config.stop_same_bar,
-                "Protective orders may fill on their entry's bar (default: from the next bar)");
-    c->add_option("--annualization", a.config.annualization,
-                  "Periods per year of the daily returns (365 for 24/7)")
-        ->capture_default_str();
-    c->add_option("--risk-free", a.config.risk_free,
-                  "Annual risk-free rate for Sharpe and Sortino");
-    c->add_option("--start-date", a.start_date, "First bar time or date (UTC)");
-    c->add_option("--end-date", a.end_date, "Last bar time or date (UTC, inclusive)");
+    add_strategy_options(*c, a.strategy);
+    add_execution_options(*c, a.execution);
     c->add_option("--engine", a.engine,
                   "event (bar by bar) or vectorized (signal arrays); same trades")
         ->capture_default_str();
