@@ -621,7 +621,34 @@ std::string StrategySpec::canonical() const {
     return fmt::format("{}({})", name_, fmt::join(parts, ","));
 }
 
-Result<SignalSet> build_signals(const StrategySpec& spec, const BarSeriesView& bars) {
+std::shared_ptr<const std::vector<double>> AverageMemo::average(bool ema, int period,
+                                                                std::span<const double> close) {
+    const std::pair key{ema, period};
+    {
+        const std::lock_guard lock(mutex_);
+        if (const auto it = cache_.find(key); it != cache_.end()) {
+            return it->second;
+        }
+    }
+    auto values = std::make_shared<std::vector<double>>(close.size());
+    if (ema) {
+        signals::ema(close, period, *values);
+    } else {
+        signals::sma(close, period, *values);
+    }
+    const std::lock_guard lock(mutex_);
+    const std::size_t bytes = values->size() * sizeof(double);
+    if (used_ + bytes > budget_) {
+        return values;
+    }
+    // Another thread may have computed the same average meanwhile: keep the first.
+    const auto [it, inserted] = cache_.try_emplace(key, values);
+    used_ += inserted ? bytes : 0;
+    return it->second;
+}
+
+Result<SignalSet> build_signals(const StrategySpec& spec, const BarSeriesView& bars,
+                                AverageMemo* memo) {
     const std::string& name = spec.name();
     if (name == "rules") {
         auto set = rule_signals(spec, bars);
@@ -636,6 +663,13 @@ Result<SignalSet> build_signals(const StrategySpec& spec, const BarSeriesView& b
     set.protection = spec.protection();
     const std::size_t n = bars.size();
     const auto close = bars.close();
+    if (name == "sma_cross" && memo != nullptr) {
+        const bool ema = spec.get("ma") != 0;
+        const auto fast = memo->average(ema, spec.integer("fast"), close);
+        const auto slow = memo->average(ema, spec.integer("slow"), close);
+        mirrored(set, *fast, *slow);
+        return set;
+    }
     std::vector<double> a(n);
     std::vector<double> b(n);
     if (name == "sma_cross") {

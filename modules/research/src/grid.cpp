@@ -55,9 +55,9 @@ Result<ParamAxis> ParamAxis::parse(std::string_view text) {
     if (spec.find(':') != std::string_view::npos) {
         const auto parts = split(spec, ':');
         if (parts.size() != 3) {
-            return fail(ErrorCode::InvalidArgument,
-                        fmt::format("--grid {}: a range is start:stop:step, got '{}'", axis.name,
-                                    spec));
+            return fail(
+                ErrorCode::InvalidArgument,
+                fmt::format("--grid {}: a range is start:stop:step, got '{}'", axis.name, spec));
         }
         double bounds[3] = {};
         for (std::size_t k = 0; k < 3; ++k) {
@@ -74,8 +74,8 @@ Result<ParamAxis> ParamAxis::parse(std::string_view text) {
         }
         if (stop < start) {
             return fail(ErrorCode::InvalidArgument,
-                        fmt::format("--grid {}: the range {}:{} is empty (stop < start)",
-                                    axis.name, start, stop));
+                        fmt::format("--grid {}: the range {}:{} is empty (stop < start)", axis.name,
+                                    start, stop));
         }
         // Values start + k * step (no accumulated rounding); the stop is included up to a
         // relative 1e-9, so 0:0.3:0.1 ends at 0.3.
@@ -85,7 +85,8 @@ Result<ParamAxis> ParamAxis::parse(std::string_view text) {
                         fmt::format("--grid {}: {} values is too many", axis.name, steps + 1));
         }
         for (std::size_t k = 0; k <= static_cast<std::size_t>(steps); ++k) {
-            axis.values.push_back(fmt::format("{}", start + static_cast<double>(k) * step));
+            // 15 significant digits: 0.1 * 3 is written 0.3, as the user meant it.
+            axis.values.push_back(fmt::format("{:.15g}", start + static_cast<double>(k) * step));
         }
         return axis;
     }
@@ -109,9 +110,9 @@ Result<ParameterGrid> ParameterGrid::make(std::vector<ParamAxis> axes) {
         }
         if (axis.values.empty() ||
             grid.size_ > kMaxSets / static_cast<std::uint64_t>(axis.values.size())) {
-            return fail(ErrorCode::InvalidArgument,
-                        fmt::format("the grid has no sets or more than 2^40 (at --grid {})",
-                                    axis.name));
+            return fail(
+                ErrorCode::InvalidArgument,
+                fmt::format("the grid has no sets or more than 2^40 (at --grid {})", axis.name));
         }
         grid.size_ *= axis.values.size();
     }
@@ -143,8 +144,8 @@ std::vector<std::uint64_t> ParameterGrid::sample(std::uint64_t count, std::uint6
     std::unordered_set<std::uint64_t> chosen;
     for (std::uint64_t j = size_ - count; j < size_; ++j) {
         // Uniform in [0, j] by the high half of a 64 x 64-bit product (bias below 2^-23).
-        const auto t = static_cast<std::uint64_t>(
-            (static_cast<UInt128>(rng.next()) * (j + 1)) >> 64);
+        const auto t =
+            static_cast<std::uint64_t>((static_cast<UInt128>(rng.next()) * (j + 1)) >> 64);
         chosen.insert(chosen.contains(t) ? j : t);
     }
     picked.assign(chosen.begin(), chosen.end());

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -98,9 +100,30 @@ struct SignalSet {
     Protection protection;
 };
 
-/// The strategy's signals over a whole series. Errors: InvalidArgument (e.g. a rule naming an
-/// unknown indicator).
-Result<SignalSet> build_signals(const StrategySpec& spec, const BarSeriesView& bars);
+/// Moving averages of one series shared by many signal sets (a sweep): each (kind, period) is
+/// computed once and kept while `budget_bytes` lasts, after which averages are computed for
+/// the caller alone. Thread-safe.
+class AverageMemo {
+public:
+    explicit AverageMemo(std::size_t budget_bytes = std::size_t{1} << 30) : budget_(budget_bytes) {}
+
+    /// backtrader's SMA (ema = false) or EMA of `close`, which must be the same series on
+    /// every call.
+    std::shared_ptr<const std::vector<double>> average(bool ema, int period,
+                                                       std::span<const double> close);
+
+private:
+    std::mutex mutex_;
+    std::map<std::pair<bool, int>, std::shared_ptr<const std::vector<double>>> cache_;
+    std::size_t used_ = 0;
+    std::size_t budget_;
+};
+
+/// The strategy's signals over a whole series; `memo` (optional) shares the moving averages
+/// of sma_cross between calls. Errors: InvalidArgument (e.g. a rule naming an unknown
+/// indicator).
+Result<SignalSet> build_signals(const StrategySpec& spec, const BarSeriesView& bars,
+                                AverageMemo* memo = nullptr);
 
 /// The event-driven form: decides bar by bar from streaming indicators (built-ins) or from the
 /// compiled rules, placing orders through the Context.

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <tradpal/backtest/simulator.hpp>
+#include <tradpal/data_testing/helpers.hpp>
+#include <tradpal/research/sweep.hpp>
+
+namespace tradpal::research {
+namespace {
+
+namespace bt = tradpal::backtest;
+using ::testing::HasSubstr;
+
+ParameterGrid grid_of(std::vector<const char*> axes) {
+    std::vector<ParamAxis> parsed;
+    for (const char* axis : axes) {
+        parsed.push_back(ParamAxis::parse(axis).value());
+    }
+    return ParameterGrid::make(std::move(parsed)).value();
+}
+
+SweepRequest request_of(ParameterGrid grid, std::vector<std::string> fixed = {}) {
+    SweepRequest request;
+    request.strategy = "sma_cross";
+    request.fixed = std::move(fixed);
+    request.grid = std::move(grid);
+    for (std::uint64_t k = 0; k < request.grid.size(); ++k) {
+        request.sets.push_back(k);
+    }
+    return request;
+}
+
+struct Market {
+    std::vector<BarSeries> bars = {data_testing::synthetic_ohlcv(3'000, 5),
+                                   data_testing::synthetic_ohlcv(2'500, 6)};
+    std::vector<bt::SymbolSeries> series = {{"A", bars[0].view()}, {"B", bars[1].view()}};
+};
+
+std::vector<SweepRow> all_rows(const Market& market, const SweepRequest& request, int threads,
+                               SweepOutcome* outcome = nullptr) {
+    std::vector<SweepRow> rows;
+    SweepOptions options;
+    options.metric = parse_metric("sharpe").value();
+    options.threads = threads;
+    options.top = 5;
+    SweepOutcome result = run_sweep(market.series, request, options,
+                                    [&](const SweepRow& row) { rows.push_back(row); });
+    if (outcome != nullptr) {
+        *outcome = std::move(result);
+    }
+    return rows;
+}
+
+TEST(Sweep, EveryRowIsTheSingleBacktestOfItsParameters) {
+    const Market market;
+    const SweepRequest request =
+        request_of(grid_of({"fast=4:12:4", "slow=8:24:8"}), {"allow_short=true"});
+    SweepOutcome outcome;
+    const auto rows = all_rows(market, request, 2, &outcome);
+    // fast 8 / slow 8, fast 12 / slow 8: fast >= slow is refused, on both symbols.
+    EXPECT_EQ(outcome.skipped, 4U);
+    ASSERT_EQ(outcome.skip_reasons.size(), 2U);
+    EXPECT_THAT(outcome.skip_reasons[0], HasSubstr("fast (8) must be less than slow (8)"));
+    ASSERT_EQ(rows.size(), 14U);
+    EXPECT_EQ(outcome.evaluated, 14U);
+    for (const SweepRow& row : rows) {
+        std::vector<std::string> params = request.grid.assignments(row.set);
+        params.push_back("allow_short=true");
+        const auto spec = bt::StrategySpec::make("sma_cross", params).value();
+        auto strategy = bt::make_strategy(spec).value();
+        const bt::BacktestResult single =
+            bt::run_backtest(market.series[row.symbol], *strategy, bt::Config{});
+        EXPECT_EQ(row.metrics.final_value, single.metrics.final_value)
+            << fmt::format("{}", fmt::join(params, " "));
+        EXPECT_EQ(row.metrics.trades, single.metrics.trades);
+        EXPECT_EQ(row.metrics.max_drawdown_pct, single.metrics.max_drawdown_pct);
+        EXPECT_EQ(row.metrics.sharpe, single.metrics.sharpe);
+    }
+}
+
+TEST(Sweep, RowsAndTopDoNotDependOnTheThreads) {
+    const Market market;
+    const SweepRequest request = request_of(grid_of({"fast=3:15:2", "slow=10:40:5"}));
+    SweepOutcome one;
+    SweepOutcome three;
+    const auto rows_one = all_rows(market, request, 1, &one);
+    const auto rows_three = all_rows(market, request, 3, &three);
+    ASSERT_EQ(rows_one.size(), rows_three.size());
+    for (std::size_t k = 0; k < rows_one.size(); ++k) {
+        EXPECT_EQ(rows_one[k].symbol, rows_three[k].symbol);
+        EXPECT_EQ(rows_one[k].set, rows_three[k].set);
+        EXPECT_EQ(rows_one[k].metrics.final_value, rows_three[k].metrics.final_value);
+    }
+    // The top five are the five best of all rows, best first.
+    std::vector<SweepRow> sorted = rows_one;
+    const RankMetric sharpe = parse_metric("sharpe").value();
+    std::stable_sort(sorted.begin(), sorted.end(), [&](const SweepRow& a, const SweepRow& b) {
+        const double x = sharpe.value(a.metrics);
+        const double y = sharpe.value(b.metrics);
+        if (std::isnan(x) != std::isnan(y)) {
+            return std::isnan(y);
+        }
+        return !std::isnan(x) && x > y;
+    });
+    ASSERT_EQ(one.top.size(), 5U);
+    for (std::size_t k = 0; k < 5; ++k) {
+        EXPECT_EQ(one.top[k].set, sorted[k].set) << k;
+        EXPECT_EQ(one.top[k].symbol, sorted[k].symbol) << k;
+        EXPECT_EQ(three.top[k].set, one.top[k].set) << k;
+    }
+}
+
+TEST(Sweep, CostAxesChangeTheConfigAndBadValuesAreSkipped) {
+    const Market market;
+    const SweepRequest request =
+        request_of(grid_of({"commission=0,0.002,x"}), {"fast=5", "slow=20"});
+    SweepOutcome outcome;
+    const auto rows = all_rows(market, request, 2, &outcome);
+    ASSERT_EQ(rows.size(), 4U);
+    EXPECT_EQ(outcome.skipped, 2U);
+    EXPECT_THAT(outcome.skip_reasons.at(0), HasSubstr("commission: 'x' is not a number"));
+    EXPECT_EQ(rows[0].metrics.total_commission, 0.0);
+    EXPECT_GT(rows[1].metrics.total_commission, 0.0);
+    EXPECT_GT(rows[0].metrics.final_value, rows[1].metrics.final_value);
+}
+
+TEST(Sweep, MetricsAreNamedAndUnknownOnesRefused) {
+    EXPECT_TRUE(parse_metric("max_drawdown_pct").value().lower_is_better);
+    EXPECT_FALSE(parse_metric("total_return").value().lower_is_better);
+    EXPECT_THAT(parse_metric("alpha").error().message, HasSubstr("unknown metric 'alpha'"));
+}
+
+}  // namespace
+}  // namespace tradpal::research
