@@ -428,6 +428,44 @@ TEST_F(CliTest, BacktestOfSeveralSymbolsRunsThemInParallelWithAnAggregate) {
     EXPECT_THAT(table.out, HasSubstr("3 backtests, 6,000 bars"));
 }
 
+TEST_F(CliTest, SweepRanksSetsAndWritesTheSameFileWhateverTheThreads) {
+    ASSERT_EQ(tradpal("data generate --symbol S --timeframe 1h --bars 3000 --seed 9").code, 0);
+    const std::string one = (dir_.path() / "one.csv").string();
+    const std::string two = (dir_.path() / "two.csv").string();
+    const std::string args =
+        "sweep --symbol S --grid fast=4:20:4 --grid slow=12:36:12 --metric total_return --top 3";
+    const CliRun r1 = tradpal(fmt::format("--workers 1 --json {} --out {}", args, one));
+    const CliRun r2 = tradpal(fmt::format("--workers 2 --json {} --out {}", args, two));
+    ASSERT_EQ(r1.code, 0) << r1.err;
+    ASSERT_EQ(r2.code, 0) << r2.err;
+    EXPECT_EQ(r1.out, r2.out);
+    const std::string csv = read_text_file(one).value();
+    EXPECT_EQ(csv, read_text_file(two).value());
+    const nlohmann::json doc = r1.json();
+    // fast 12 / slow 12, fast 16 / slow 12, fast 20 / slow 12 are refused.
+    EXPECT_EQ(doc["sets"], 15);
+    EXPECT_EQ(doc["skipped"], 3);
+    EXPECT_EQ(doc["evaluated"], 12);
+    ASSERT_EQ(doc["top"].size(), 3U);
+    EXPECT_GE(doc["top"][0]["total_return"].get<double>(),
+              doc["top"][1]["total_return"].get<double>());
+    const auto lines = lines_of(csv);
+    EXPECT_EQ(lines.size(), 13U);
+    EXPECT_THAT(lines[0], ::testing::StartsWith("symbol,set,fast,slow,final_value,"));
+    EXPECT_THAT(lines[1], ::testing::StartsWith("S,0,4,12,"));
+
+    // The best set, rerun as one backtest, gives the same total return.
+    const nlohmann::json& best = doc["top"][0];
+    const CliRun single = tradpal(fmt::format(
+        "--json backtest --symbol S --param fast={} --param slow={}",
+        best["params"]["fast"].get<std::string>(), best["params"]["slow"].get<std::string>()));
+    ASSERT_EQ(single.code, 0) << single.err;
+    EXPECT_EQ(single.json()["total_return"], best["total_return"]);
+
+    EXPECT_EQ(tradpal("sweep --symbol S --grid fast=9:1:1").code, 2);
+    EXPECT_EQ(tradpal("sweep --symbol S --grid fast=5:9:1 --metric alpha").code, 2);
+}
+
 TEST_F(CliTest, BacktestRefusesBadInputNamingTheCulprit) {
     const std::string header = "timestamp,open,high,low,close,volume\n";
     const std::string empty = file("empty.csv", header);

@@ -106,6 +106,7 @@ int run(int argc, char** argv) {
     add_config_commands(app, commands);
     add_indicators_command(app, commands);
     add_backtest_command(app, commands);
+    add_sweep_command(app, commands);
     add_demo_command(app, commands);
 
     try {

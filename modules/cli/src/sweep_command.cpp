@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: Apache-2.0
+// tradpal sweep: many parameter sets of one strategy over one or more series.
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include <tradpal/core/output.hpp>
+#include <tradpal/research/sweep.hpp>
+
+#include "backtest_inputs.hpp"
+#include "context.hpp"
+#include "output.hpp"
+
+namespace tradpal::cli {
+namespace {
+
+using nlohmann::json;
+namespace bt = tradpal::backtest;
+
+struct SweepArgs {
+    MarketArgs market;
+    StrategyArgs strategy;
+    ExecutionArgs execution;
+    std::vector<std::string> grid;
+    std::uint64_t random = 0;
+    std::uint64_t seed = 1;
+    std::string metric = "sharpe";
+    std::size_t top = 20;
+    std::string out;
+};
+
+/// The metric columns of the results file and of the JSON rows, in this order.
+const std::pair<const char*, double (*)(const bt::Metrics&)> kColumns[] = {
+    {"final_value",
+     [](const bt::Metrics& m) {
+         return m.final_value;
+     }},
+    {"total_return",
+     [](const bt::Metrics& m) {
+         return m.total_return;
+     }},
+    {"annual_return",
+     [](const bt::Metrics& m) {
+         return m.annual_return;
+     }},
+    {"sharpe",
+     [](const bt::Metrics& m) {
+         return m.sharpe.value_or(NAN);
+     }},
+    {"sortino",
+     [](const bt::Metrics& m) {
+         return m.sortino.value_or(NAN);
+     }},
+    {"calmar",
+     [](const bt::Metrics& m) {
+         return m.calmar.value_or(NAN);
+     }},
+    {"max_drawdown_pct",
+     [](const bt::Metrics& m) {
+         return m.max_drawdown_pct;
+     }},
+    {"trades",
+     [](const bt::Metrics& m) {
+         return static_cast<double>(m.trades);
+     }},
+    {"win_rate",
+     [](const bt::Metrics& m) {
+         return m.win_rate.value_or(NAN);
+     }},
+    {"profit_factor",
+     [](const bt::Metrics& m) {
+         return m.profit_factor.value_or(NAN);
+     }},
+    {"expectancy",
+     [](const bt::Metrics& m) {
+         return m.expectancy.value_or(NAN);
+     }},
+    {"exposure",
+     [](const bt::Metrics& m) {
+         return m.exposure;
+     }},
+    {"total_commission",
+     [](const bt::Metrics& m) {
+         return m.total_commission;
+     }},
+};
+
+/// A number as the shortest text that reads back the same; empty when undefined.
+std::string cell(double v) {
+    return std::isfinite(v) ? fmt::format("{}", v) : std::string();
+}
+
+/// "fast=5" -> "5".
+std::string value_of(const std::string& assignment) {
+    return assignment.substr(assignment.find('=') + 1);
+}
+
+int run_sweep_command(Context& ctx, SweepArgs& a) {
+    const bt::Config config = make_config(a.execution);
+    const research::RankMetric metric = research::parse_metric(a.metric).value();
+    std::vector<research::ParamAxis> axes;
+    for (const std::string& text : a.grid) {
+        axes.push_back(research::ParamAxis::parse(text).value());
+    }
+    research::SweepRequest request;
+    request.strategy = a.strategy.name;
+    request.fixed = a.strategy.params;
+    request.rules = a.strategy.rules;
+    request.grid = research::ParameterGrid::make(std::move(axes)).value();
+    request.config = config;
+    request.sets = request.grid.sample(a.random > 0 ? a.random : request.grid.size(), a.seed);
+
+    const std::vector<LoadedSeries> loaded = load_series(ctx, a.market);
+    const std::vector<bt::SymbolSeries> series = tradable(loaded, a.market);
+
+    std::optional<OutputFile> out;
+    if (!a.out.empty()) {
+        out.emplace(OutputFile::open(a.out).value());
+        std::string header = "symbol,set";
+        for (const research::ParamAxis& axis : request.grid.axes()) {
+            header += "," + axis.name;
+        }
+        for (const auto& [name, value] : kColumns) {
+            header += fmt::format(",{}", name);
+        }
+        out->write(header + "\n");
+    }
+    const auto write_row = [&](const research::SweepRow& row) {
+        std::string line = fmt::format("{},{}", series[row.symbol].name, row.set);
+        for (const std::string& assignment : request.grid.assignments(row.set)) {
+            line += "," + value_of(assignment);
+        }
+        for (const auto& [name, value] : kColumns) {
+            line += "," + cell(value(row.metrics));
+        }
+        out->write(line + "\n");
+    };
+
+    research::SweepOptions options;
+    options.metric = metric;
+    options.top = a.top;
+    options.threads = ctx.threads();
+    const auto started = std::chrono::steady_clock::now();
+    research::SweepOutcome outcome;
+    {
+        ProgressBar bar("sweeping", "runs", ctx.show_progress());
+        outcome = research::run_sweep(
+            series, request, options, out ? research::RowSink(write_row) : research::RowSink(),
+            [&](std::uint64_t done, std::uint64_t total) { bar.update(done, total); });
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (out) {
+        out->commit();
+    }
+
+    if (ctx.json) {
+        json top = json::array();
+        for (const research::SweepRow& row : outcome.top) {
+            json params = json::object();
+            for (const std::string& assignment : request.grid.assignments(row.set)) {
+                params[assignment.substr(0, assignment.find('='))] = value_of(assignment);
+            }
+            json entry = {
+                {"symbol", series[row.symbol].name}, {"set", row.set}, {"params", params}};
+            for (const auto& [name, value] : kColumns) {
+                const double v = value(row.metrics);
+                entry[name] = std::isfinite(v) ? json(v) : json();
+            }
+            top.push_back(entry);
+        }
+        Context::print_json({{"sets", request.sets.size()},
+                             {"grid_size", request.grid.size()},
+                             {"symbols", series.size()},
+                             {"evaluated", outcome.evaluated},
+                             {"skipped", outcome.skipped},
+                             {"skip_reasons", outcome.skip_reasons},
+                             {"metric", metric.name},
+                             {"top", top}});
+        return 0;
+    }
+    std::uint64_t bar_count = 0;
+    for (const bt::SymbolSeries& s : series) {
+        bar_count += s.bars.size();
+    }
+    const double set_bars =
+        static_cast<double>(bar_count) * static_cast<double>(request.sets.size());
+    std::cout << fmt::format(
+        "{} parameter sets x {} symbols: {} runs in {} ({} set-bars/s, {} threads)\n",
+        with_commas(request.sets.size()), series.size(), with_commas(outcome.evaluated),
+        format_seconds(seconds),
+        with_commas(static_cast<std::uint64_t>(set_bars / std::max(seconds, 1e-9))), ctx.threads());
+    if (outcome.skipped > 0) {
+        std::cout << fmt::format("skipped {} runs the strategy refuses, e.g.:\n",
+                                 with_commas(outcome.skipped));
+        for (const std::string& reason : outcome.skip_reasons) {
+            std::cout << "  " << reason << "\n";
+        }
+    }
+    std::vector<std::string> headers = {"RANK", "SYMBOL"};
+    for (const research::ParamAxis& axis : request.grid.axes()) {
+        headers.push_back(axis.name);
+    }
+    for (const char* column : {"SHARPE", "RETURN", "MAX DD", "TRADES", "WIN RATE"}) {
+        headers.emplace_back(column);
+    }
+    Table table(headers);
+    for (std::size_t k = 0; k < outcome.top.size(); ++k) {
+        const research::SweepRow& row = outcome.top[k];
+        const bt::Metrics& m = row.metrics;
+        std::vector<std::string> cells = {std::to_string(k + 1), series[row.symbol].name};
+        for (const std::string& assignment : request.grid.assignments(row.set)) {
+            cells.push_back(value_of(assignment));
+        }
+        cells.push_back(m.sharpe ? fmt::format("{:.2f}", *m.sharpe) : "-");
+        cells.push_back(fmt::format("{:.2f}%", 100 * m.total_return));
+        cells.push_back(fmt::format("{:.2f}%", m.max_drawdown_pct));
+        cells.push_back(with_commas(m.trades));
+        cells.push_back(m.win_rate ? fmt::format("{:.1f}%", 100 * *m.win_rate) : "-");
+        table.add_row(std::move(cells));
+    }
+    std::cout << fmt::format("\nBest {} by {}:\n", outcome.top.size(), metric.name);
+    table.print(std::cout);
+    if (out) {
+        std::cout << fmt::format("Every run: {}\n", a.out);
+    }
+    return 0;
+}
+
+}  // namespace
+
+void add_sweep_command(CLI::App& app, std::vector<Command>& commands) {
+    auto args = std::make_shared<SweepArgs>();
+    CLI::App* c = app.add_subcommand(
+        "sweep", "Run many parameter sets of a strategy and rank them (vectorized, all cores)");
+    c->footer(strategies_help() +
+              "Axes that set costs instead of a parameter: commission, commission_fixed, "
+              "slippage_bps, size_fraction.\n"
+              "Example: tradpal sweep --symbol BTC/USD --grid fast=5:50:1 --grid slow=20:200:10 "
+              "--metric sharpe --top 10 --out sweep.csv");
+    SweepArgs& a = *args;
+    add_market_options(*c, a.market);
+    add_strategy_options(*c, a.strategy);
+    c->add_option("--grid", a.grid,
+                  "A swept parameter: name=start:stop:step (stop included) or name=a,b,c "
+                  "(repeatable; the sets are every combination)")
+        ->required();
+    c->add_option("--random", a.random, "Run this many sets drawn from the grid (0: all)");
+    c->add_option("--seed", a.seed, "Seed of --random")->capture_default_str();
+    c->add_option("--metric", a.metric,
+                  "Rank by sharpe, sortino, calmar, total_return, annual_return, final_value, "
+                  "max_drawdown_pct (lowest first), profit_factor, win_rate or expectancy")
+        ->capture_default_str();
+    c->add_option("--top", a.top, "How many of the best runs to show")->capture_default_str();
+    c->add_option("--out", a.out, "Write every run's parameters and metrics as CSV");
+    add_execution_options(*c, a.execution);
+    commands.push_back({c, [args](Context& ctx) {
+                            return run_sweep_command(ctx, *args);
+                        }});
+}
+
+}  // namespace tradpal::cli
