@@ -19,6 +19,19 @@ struct OrderRequest {
     bool protect = false;  // an entry: arm the protective orders when it opens a position
 };
 
+/// An entry of `direction` at this close: q from the sizing (a reversal when a position of
+/// the other side is open), nothing when q is 0.
+OrderRequest entry_request(double direction, std::size_t i, double position, double equity,
+                           double close, const Sizing& sizing,
+                           std::span<const double> atr) noexcept {
+    const double q = detail::order_size(sizing, equity, close, atr.empty() ? 0.0 : atr[i], 1.0);
+    if (q <= 0) {
+        return {};
+    }
+    return {direction * q - position, position != 0 ? OrderRole::Reversal : OrderRole::Signal,
+            true};
+}
+
 /// Decides like the event-driven SignalFollower (strategies.cpp).
 struct SignalDecider {
     SignalView s;
@@ -69,13 +82,50 @@ struct SignalDecider {
 
     OrderRequest enter(double direction, std::size_t i, double position, double equity,
                        double close) const noexcept {
-        const double q =
-            detail::order_size(*sizing, equity, close, atr.empty() ? 0.0 : atr[i], 1.0);
-        if (q <= 0) {
-            return {};
+        return entry_request(direction, i, position, equity, close, *sizing, atr);
+    }
+};
+
+/// Decides like SignalDecider on the signals of a line `a` crossing a line `b` (build_signals'
+/// mirrored sets: a cross up enters long and covers a short, a cross down exits a long and
+/// opens a short), computing the crossings as it goes instead of reading four arrays.
+struct CrossDecider {
+    const double* a;
+    const double* b;
+    bool allow_short;
+    const Sizing* sizing;
+    std::span<const double> atr;
+
+    bool up(std::size_t i) const noexcept { return i > 0 && a[i] > b[i] && a[i - 1] <= b[i - 1]; }
+    bool down(std::size_t i) const noexcept { return i > 0 && a[i] < b[i] && a[i - 1] >= b[i - 1]; }
+
+    OrderRequest operator()(std::size_t i, double position, double equity,
+                            double close) const noexcept {
+        const bool cross_up = up(i);
+        const bool cross_down = down(i);
+        if (cross_up && position <= 0) {
+            return entry_request(1, i, position, equity, close, *sizing, atr);
         }
-        return {direction * q - position, position != 0 ? OrderRole::Reversal : OrderRole::Signal,
-                true};
+        if (allow_short && cross_down && position >= 0) {
+            return entry_request(-1, i, position, equity, close, *sizing, atr);
+        }
+        if ((cross_down && position > 0) || (allow_short && cross_up && position < 0)) {
+            return {-position, OrderRole::Signal, false};
+        }
+        return {};
+    }
+
+    /// As SignalDecider::next_event: flat, a cross up (or down, with shorts) can trade; long,
+    /// a cross down; short, a cross up.
+    std::size_t next_event(std::size_t i, std::size_t n, double position) const noexcept {
+        const bool want_up = position <= 0;
+        const bool want_down = position > 0 || (position == 0 && allow_short);
+        for (; i < n; ++i) {
+            if ((want_up && up(i)) || (want_down && down(i))) {
+                break;
+            }
+        }
+        return i;
     }
 };
 
@@ -477,6 +527,20 @@ BacktestResult simulate_targets(const SymbolSeries& series, std::span<const doub
 std::unique_ptr<Strategy> make_target_strategy(std::span<const double> target, bool allow_short) {
     check_targets(target, target.size(), allow_short);
     return std::make_unique<TargetStrategy>(target);
+}
+
+Metrics simulate_cross_metrics(const BarSeriesView& bars, std::span<const double> a,
+                               std::span<const double> b, bool allow_short, Protection protection,
+                               const Config& config, std::span<const double> atr,
+                               SimulationWorkspace& workspace) {
+    check_length(a.size(), bars.size(), "the first line");
+    check_length(b.size(), bars.size(), "the second line");
+    workspace.stats_.reset(config.cash);
+    Simulation<CrossDecider, false> simulation(
+        bars, config, workspace.stats_,
+        CrossDecider{a.data(), b.data(), allow_short, &config.sizing, atr}, protection, nullptr);
+    simulation.run();
+    return simulation.finish();
 }
 
 Metrics simulate_metrics(const BarSeriesView& bars, const SignalView& signals, const Config& config,

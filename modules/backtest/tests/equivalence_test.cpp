@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <tradpal/backtest/signals.hpp>
+#include <tradpal/backtest/simulator.hpp>
 #include <tradpal/data/csv.hpp>
 #include <tradpal/data_testing/helpers.hpp>
 
@@ -103,6 +104,45 @@ TEST(Equivalence, BuiltInStrategiesOnSyntheticData) {
         trades += build_signals(*spec, bars)->long_entry.size() > 0 ? 1 : 0;
     }
     EXPECT_GT(trades, 0u);
+}
+
+/// The two metric-only paths of sweeps: crossings found during the simulation, and the four
+/// signal arrays (themselves the event engine's signals, tested above).
+TEST(Equivalence, CrossingsFoundDuringTheSimulationAreTheSignalArrays) {
+    const BarSeries series = flat_prone_series(20'000, 3);
+    const BarSeriesView bars = series.view();
+    const std::vector<std::vector<std::string>> cases = {
+        {"fast=3", "slow=9"},
+        {"fast=10", "slow=30", "allow_short=true"},
+        {"fast=5", "slow=20", "ma=ema", "allow_short=true", "stop_loss=0.003"},
+        {"fast=8", "slow=21", "take_profit=0.004", "trailing_stop=0.002"},
+    };
+    Config other;  // no commission, slippage, fills at the close
+    other.costs.commission = 0;
+    other.costs.slippage_bps = 5;
+    other.fill_price = FillPrice::Close;
+    for (const Config& config : {Config{}, other}) {
+        for (const auto& params : cases) {
+            SCOPED_TRACE(::testing::PrintToString(params));
+            const StrategySpec spec = StrategySpec::make("sma_cross", params).value();
+            const SignalSet set = build_signals(spec, bars).value();
+            AverageMemo memo;
+            const bool ema = spec.get("ma") != 0;
+            const auto fast = memo.average(ema, spec.integer("fast"), bars.close());
+            const auto slow = memo.average(ema, spec.integer("slow"), bars.close());
+            SimulationWorkspace a;
+            SimulationWorkspace b;
+            const Metrics from_arrays = simulate_metrics(bars, SignalView::of(set), config, {}, a);
+            const Metrics from_lines = simulate_cross_metrics(
+                bars, *fast, *slow, spec.allow_short(), spec.protection(), config, {}, b);
+            EXPECT_GT(from_arrays.trades, 10U);
+            EXPECT_EQ(from_lines.final_value, from_arrays.final_value);
+            EXPECT_EQ(from_lines.trades, from_arrays.trades);
+            EXPECT_EQ(from_lines.max_drawdown_pct, from_arrays.max_drawdown_pct);
+            EXPECT_EQ(from_lines.sharpe, from_arrays.sharpe);
+            EXPECT_EQ(from_lines.turnover, from_arrays.turnover);
+        }
+    }
 }
 
 TEST(Equivalence, ExecutionOptions) {

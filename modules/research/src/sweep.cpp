@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <omp.h>
 
+#include <tradpal/backtest/signals.hpp>
 #include <tradpal/backtest/simulator.hpp>
 #include <tradpal/research/sweep.hpp>
 
@@ -117,6 +118,22 @@ PreparedSet prepare(const SweepRequest& request, std::uint64_t set) {
     return out;
 }
 
+/// The metrics of one set: sma_cross straight from the shared averages (its crossings are
+/// found during the simulation), other strategies through their signal arrays.
+bt::Metrics run_set(const bt::StrategySpec& spec, const bt::Config& config,
+                    const BarSeriesView& bars, std::span<const double> atr, bt::AverageMemo& memo,
+                    bt::SimulationWorkspace& workspace) {
+    if (spec.name() == "sma_cross") {
+        const bool ema = spec.get("ma") != 0;
+        const auto fast = memo.average(ema, spec.integer("fast"), bars.close());
+        const auto slow = memo.average(ema, spec.integer("slow"), bars.close());
+        return bt::simulate_cross_metrics(bars, *fast, *slow, spec.allow_short(), spec.protection(),
+                                          config, atr, workspace);
+    }
+    const bt::SignalSet signals = bt::build_signals(spec, bars, &memo).value();
+    return bt::simulate_metrics(bars, bt::SignalView::of(signals), config, atr, workspace);
+}
+
 /// True when a ranks before b.
 struct Better {
     const RankMetric* metric;
@@ -182,6 +199,12 @@ SweepOutcome run_sweep(std::span<const bt::SymbolSeries> series, const SweepRequ
             throw Exception(ok.error());
         }
         bt::AverageMemo memo;
+        std::vector<double> atr;
+        if (request.config.sizing.mode == bt::SizingMode::RiskAtr) {
+            atr.resize(s.bars.size());
+            bt::signals::atr(s.bars.high(), s.bars.low(), s.bars.close(),
+                             request.config.sizing.atr_period, atr);
+        }
         for (std::size_t first = 0; first < prepared.size(); first += block) {
             const auto count = static_cast<std::int64_t>(std::min(block, prepared.size() - first));
 #pragma omp parallel for schedule(dynamic, 1) num_threads(workers)
@@ -194,12 +217,10 @@ SweepOutcome run_sweep(std::span<const bt::SymbolSeries> series, const SweepRequ
                     continue;
                 }
                 try {
-                    const bt::SignalSet signals = bt::build_signals(*p.spec, s.bars, &memo).value();
                     bt::SimulationWorkspace& workspace =
                         workspaces[static_cast<std::size_t>(omp_get_thread_num())];
                     rows[slot] = SweepRow{symbol, request.sets[first + slot],
-                                          bt::simulate_metrics(s.bars, bt::SignalView::of(signals),
-                                                               p.config, {}, workspace)};
+                                          run_set(*p.spec, p.config, s.bars, atr, memo, workspace)};
                 } catch (...) {
                     errors[slot] = std::current_exception();
                 }

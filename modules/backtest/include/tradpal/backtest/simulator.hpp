@@ -57,6 +57,9 @@ public:
 private:
     friend Metrics simulate_metrics(const BarSeriesView&, const SignalView&, const Config&,
                                     std::span<const double>, SimulationWorkspace&);
+    friend Metrics simulate_cross_metrics(const BarSeriesView&, std::span<const double>,
+                                          std::span<const double>, bool, Protection, const Config&,
+                                          std::span<const double>, SimulationWorkspace&);
     EquityStats stats_;
 };
 
@@ -65,5 +68,14 @@ private:
 /// validate_bars().
 Metrics simulate_metrics(const BarSeriesView& bars, const SignalView& signals, const Config& config,
                          std::span<const double> atr, SimulationWorkspace& workspace);
+
+/// simulate_metrics for a strategy whose signals are the crossings of line `a` over line `b`
+/// (sma_cross with its two averages, macd_cross with its MACD and signal lines): the same
+/// metrics, bit for bit, without building the four signal arrays. Lines are NaN before their
+/// first value.
+Metrics simulate_cross_metrics(const BarSeriesView& bars, std::span<const double> a,
+                               std::span<const double> b, bool allow_short, Protection protection,
+                               const Config& config, std::span<const double> atr,
+                               SimulationWorkspace& workspace);
 
 }  // namespace tradpal::backtest
