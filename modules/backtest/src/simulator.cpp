@@ -115,17 +115,14 @@ struct CrossDecider {
         return {};
     }
 
-    /// As SignalDecider::next_event: flat, a cross up (or down, with shorts) can trade; long,
-    /// a cross down; short, a cross up.
-    std::size_t next_event(std::size_t i, std::size_t n, double position) const noexcept {
+    /// Whether operator() could trade at bar i, given the position: flat, a cross up (or
+    /// down, with shorts); long, a cross down; short, a cross up. Marking runs stop there.
+    auto event_test(double position) const noexcept {
         const bool want_up = position <= 0;
         const bool want_down = position > 0 || (position == 0 && allow_short);
-        for (; i < n; ++i) {
-            if ((want_up && up(i)) || (want_down && down(i))) {
-                break;
-            }
-        }
-        return i;
+        return [this, want_up, want_down](std::size_t i) {
+            return (want_up && up(i)) || (want_down && down(i));
+        };
     }
 };
 
@@ -195,13 +192,16 @@ public:
         for (std::size_t i = 0; i < n; ++i) {
             if (!pending_ && !armed_) {
                 // Until the next signal that can trade, nothing changes but the marks.
-                const std::size_t next = decide_.next_event(i, n, position_);
-                if (next > i) {
-                    mark_run(i, next, equity_out);
+                if constexpr (requires { decide_.event_test(0.0); }) {
+                    // Deciders that compute their signals find and mark the run in one pass.
+                    i = mark_run(i, n, equity_out, decide_.event_test(position_));
+                } else {
+                    const std::size_t next = decide_.next_event(i, n, position_);
+                    mark_run(i, next, equity_out, [](std::size_t) { return false; });
                     i = next;
-                    if (i == n) {
-                        break;
-                    }
+                }
+                if (i == n) {
+                    break;
                 }
             }
             if (pending_) [[unlikely]] {
@@ -254,16 +254,18 @@ public:
     }
 
 private:
-    /// Observes bars [begin, end), over which the position and the cash stay as they are,
-    /// with detail::mark's arithmetic specialised to the side of the position.
-    void mark_run(std::size_t begin, std::size_t end, double* equity_out) {
+    /// Observes bars from `begin` until stop(i) or `end` (returned), over which the position
+    /// and the cash stay as they are, with detail::mark's arithmetic specialised to the side of
+    /// the position.
+    template <class Stop>
+    std::size_t mark_run(std::size_t begin, std::size_t end, double* equity_out, Stop stop) {
         const std::int64_t* ts = bars_.ts().data();
         const double* close = bars_.close().data();
         const double cash = cash_;
         const double position = position_;
         const double entry_price = tracker_.trade.entry_price;
         if (position > 0) {
-            stats_.observe_run(
+            return stats_.observe_until(
                 ts, close, begin, end, true,
                 [=](double c) {
                     const double unrealized = position * (c - entry_price);
@@ -272,21 +274,21 @@ private:
                     total += unrealized;
                     return cash + total;
                 },
-                equity_out);
-        } else if (position < 0) {
-            stats_.observe_run(
+                stop, equity_out);
+        }
+        if (position < 0) {
+            return stats_.observe_until(
                 ts, close, begin, end, true,
                 [=](double c) {
                     double total = 0.0;
                     total += position * c;
                     return cash + total;
                 },
-                equity_out);
-        } else {
-            const double flat = detail::mark(cash, position, entry_price, close[begin]);
-            stats_.observe_run(
-                ts, close, begin, end, false, [=](double) { return flat; }, equity_out);
+                stop, equity_out);
         }
+        const double flat = detail::mark(cash, position, entry_price, close[begin]);
+        return stats_.observe_until(
+            ts, close, begin, end, false, [=](double) { return flat; }, stop, equity_out);
     }
 
     std::size_t unfilled() const noexcept {

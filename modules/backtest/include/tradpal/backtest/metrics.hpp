@@ -69,14 +69,18 @@ public:
         in_position_bars_ += in_position ? 1 : 0;
     }
 
-    /// Bars [begin, end) over which the position and the cash do not change, each valued at
-    /// mark(close[i]) (also written to equity_out when it is not null). The same arithmetic
-    /// as observe() bar by bar, with the running state kept in registers.
-    template <class Mark>
-    void observe_run(const std::int64_t* ts, const double* close, std::size_t begin,
-                     std::size_t end, bool in_position, Mark mark, double* equity_out) {
+    /// Bars from `begin` up to the first where stop(i) holds (or `end`, which it returns), over
+    /// which the position and the cash do not change, each valued at mark(close[i]) (also
+    /// written to equity_out when it is not null). The same arithmetic as observe() bar by
+    /// bar, with the running state kept in registers, and finding where the run ends in the
+    /// same pass.
+    template <class Mark, class Stop>
+    std::size_t observe_until(const std::int64_t* ts, const double* close, std::size_t begin,
+                              std::size_t end, bool in_position, Mark mark, Stop stop,
+                              double* equity_out) {
         State s = s_;
-        for (std::size_t i = begin; i < end; ++i) {
+        std::size_t i = begin;
+        for (; i < end && !stop(i); ++i) {
             const double equity = mark(close[i]);
             step(s, ts[i], equity);
             if (equity_out != nullptr) {
@@ -84,7 +88,8 @@ public:
             }
         }
         s_ = s;
-        in_position_bars_ += in_position ? end - begin : 0;
+        in_position_bars_ += in_position ? i - begin : 0;
+        return i;
     }
 
     std::size_t bars() const noexcept { return s_.bars; }
