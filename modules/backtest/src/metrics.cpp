@@ -47,6 +47,8 @@ void EquityStats::finish(double annualization, double risk_free, Metrics& out) c
     }
     out.days = returns.size();
     out.sharpe.reset();
+    out.daily_skewness.reset();
+    out.daily_kurtosis.reset();
     out.sortino.reset();
     out.calmar.reset();
     out.annual_return = 0;
@@ -58,13 +60,23 @@ void EquityStats::finish(double annualization, double risk_free, Metrics& out) c
     const double mean = compensated_sum(returns) / n;
     const double daily_risk_free = risk_free / annualization;
     double squares = 0;
+    double cubes = 0;
+    double fourths = 0;
     double downside = 0;
     for (const double r : returns) {
-        squares += (r - mean) * (r - mean);
+        const double d = r - mean;
+        squares += d * d;
+        cubes += d * d * d;
+        fourths += d * d * d * d;
         const double below = std::min(r - daily_risk_free, 0.0);
         downside += below * below;
     }
     const double deviation = std::sqrt(squares / n);
+    if (deviation > 0) {
+        const double variance = squares / n;
+        out.daily_skewness = (cubes / n) / (variance * deviation);
+        out.daily_kurtosis = (fourths / n) / (variance * variance);
+    }
     const double downside_deviation = std::sqrt(downside / n);
     const double root = std::sqrt(annualization);
     out.annual_volatility = deviation * root;

@@ -172,14 +172,19 @@ int run_sweep_command(Context& ctx, SweepArgs& a) {
             }
             top.push_back(entry);
         }
-        Context::print_json({{"sets", request.sets.size()},
-                             {"grid_size", request.grid.size()},
-                             {"symbols", series.size()},
-                             {"evaluated", outcome.evaluated},
-                             {"skipped", outcome.skipped},
-                             {"skip_reasons", outcome.skip_reasons},
-                             {"metric", metric.name},
-                             {"top", top}});
+        Context::print_json(
+            {{"sets", request.sets.size()},
+             {"grid_size", request.grid.size()},
+             {"symbols", series.size()},
+             {"evaluated", outcome.evaluated},
+             {"skipped", outcome.skipped},
+             {"skip_reasons", outcome.skip_reasons},
+             {"metric", metric.name},
+             {"trials_with_sharpe", outcome.trials.count()},
+             {"daily_sharpe_variance", outcome.trials.variance()},
+             {"best_deflated_sharpe",
+              outcome.best_deflated_sharpe ? json(*outcome.best_deflated_sharpe) : json()},
+             {"top", top}});
         return 0;
     }
     std::uint64_t bar_count = 0;
@@ -224,6 +229,12 @@ int run_sweep_command(Context& ctx, SweepArgs& a) {
     }
     std::cout << fmt::format("\nBest {} by {}:\n", outcome.top.size(), metric.name);
     table.print(std::cout);
+    if (outcome.best_deflated_sharpe) {
+        std::cout << fmt::format(
+            "Deflated Sharpe Ratio of the best: {:.3f} (the probability that its true Sharpe "
+            "ratio is above 0, given {} trials)\n",
+            *outcome.best_deflated_sharpe, with_commas(outcome.trials.count()));
+    }
     if (out) {
         std::cout << fmt::format("Every run: {}\n", a.out);
     }

@@ -234,6 +234,9 @@ SweepOutcome run_sweep(std::span<const bt::SymbolSeries> series, const SweepRequ
                     continue;
                 }
                 ++outcome.evaluated;
+                if (const auto& sharpe = rows[slot]->metrics.sharpe) {
+                    outcome.trials.add(*sharpe / std::sqrt(request.config.annualization));
+                }
                 if (sink) {
                     sink(*rows[slot]);
                 }
@@ -257,6 +260,18 @@ SweepOutcome run_sweep(std::span<const bt::SymbolSeries> series, const SweepRequ
         best.pop();
     }
     std::reverse(outcome.top.begin(), outcome.top.end());
+    if (!outcome.top.empty()) {
+        const bt::Metrics& m = outcome.top.front().metrics;
+        if (m.sharpe && m.daily_skewness && m.daily_kurtosis) {
+            const double dsr = deflated_sharpe(
+                *m.sharpe / std::sqrt(request.config.annualization),
+                static_cast<double>(outcome.trials.count()), outcome.trials.variance(),
+                static_cast<double>(m.days), *m.daily_skewness, *m.daily_kurtosis);
+            if (std::isfinite(dsr)) {
+                outcome.best_deflated_sharpe = dsr;
+            }
+        }
+    }
     return outcome;
 }
 

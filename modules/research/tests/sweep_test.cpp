@@ -68,6 +68,19 @@ TEST(Sweep, EveryRowIsTheSingleBacktestOfItsParameters) {
     EXPECT_THAT(outcome.skip_reasons[0], HasSubstr("fast (8) must be less than slow (8)"));
     ASSERT_EQ(rows.size(), 14U);
     EXPECT_EQ(outcome.evaluated, 14U);
+    // Every run with a Sharpe ratio is a trial behind the best one's Deflated Sharpe Ratio.
+    const auto with_sharpe = static_cast<std::uint64_t>(std::count_if(
+        rows.begin(), rows.end(), [](const SweepRow& r) { return r.metrics.sharpe.has_value(); }));
+    EXPECT_EQ(outcome.trials.count(), with_sharpe);
+    ASSERT_TRUE(outcome.best_deflated_sharpe.has_value());
+    EXPECT_GE(*outcome.best_deflated_sharpe, 0.0);
+    EXPECT_LE(*outcome.best_deflated_sharpe, 1.0);
+    const bt::Metrics& best = outcome.top.front().metrics;
+    const double root = std::sqrt(252.0);
+    EXPECT_EQ(*outcome.best_deflated_sharpe,
+              deflated_sharpe(*best.sharpe / root, static_cast<double>(with_sharpe),
+                              outcome.trials.variance(), static_cast<double>(best.days),
+                              *best.daily_skewness, *best.daily_kurtosis));
     for (const SweepRow& row : rows) {
         std::vector<std::string> params = request.grid.assignments(row.set);
         params.push_back("allow_short=true");

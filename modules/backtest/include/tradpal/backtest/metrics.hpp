@@ -17,12 +17,14 @@ namespace tradpal::backtest {
 struct Metrics {
     double start_value = 0;
     double final_value = 0;
-    double total_return = 0;        ///< final / start - 1
-    double annual_return = 0;       ///< (final / start)^(annualization / days) - 1
-    double annual_volatility = 0;   ///< pstdev(daily returns) * sqrt(annualization)
-    std::optional<double> sharpe;   ///< sqrt(A) * mean(r - rf / A) / pstdev(r)
-    std::optional<double> sortino;  ///< sqrt(A) * mean(r - rf / A) / downside deviation
-    std::optional<double> calmar;   ///< annual_return / (max_drawdown_pct / 100)
+    double total_return = 0;               ///< final / start - 1
+    double annual_return = 0;              ///< (final / start)^(annualization / days) - 1
+    double annual_volatility = 0;          ///< pstdev(daily returns) * sqrt(annualization)
+    std::optional<double> sharpe;          ///< sqrt(A) * mean(r - rf / A) / pstdev(r)
+    std::optional<double> sortino;         ///< sqrt(A) * mean(r - rf / A) / downside deviation
+    std::optional<double> calmar;          ///< annual_return / (max_drawdown_pct / 100)
+    std::optional<double> daily_skewness;  ///< of the daily returns (population moments)
+    std::optional<double> daily_kurtosis;  ///< of the daily returns, not excess (normal: 3)
     double max_drawdown_pct = 0;
     std::size_t max_drawdown_bars = 0;  ///< longest run from a peak to its recovery (or the end)
     std::int64_t max_drawdown_ns = 0;   ///< the same run in time

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@
 #include <tradpal/backtest/strategies.hpp>
 #include <tradpal/core/result.hpp>
 #include <tradpal/research/grid.hpp>
+#include <tradpal/research/overfitting.hpp>
 
 namespace tradpal::research {
 
@@ -60,6 +62,12 @@ struct SweepOutcome {
     std::uint64_t skipped = 0;              ///< sets refused by the strategy (x symbols)
     std::vector<std::string> skip_reasons;  ///< distinct reasons, the first five
     std::vector<SweepRow> top;              ///< best first; ties: lower symbol, then set
+    /// The daily Sharpe ratios of every run with one (the trials behind the best).
+    SharpeTrials trials;
+    /// The best run's Deflated Sharpe Ratio over those trials: the probability that its true
+    /// Sharpe ratio is above 0 once the number of trials is accounted for (empty when it has
+    /// no Sharpe ratio).
+    std::optional<double> best_deflated_sharpe;
 };
 
 /// Called with every row, in (symbol, set) order.
