@@ -462,6 +462,10 @@ TEST_F(CliTest, SweepRanksSetsAndWritesTheSameFileWhateverTheThreads) {
     ASSERT_EQ(single.code, 0) << single.err;
     EXPECT_EQ(single.json()["total_return"], best["total_return"]);
 
+    const std::string svg = (dir_.path() / "map.svg").string();
+    ASSERT_EQ(tradpal(fmt::format("{} --heatmap {}", args, svg)).code, 0);
+    EXPECT_THAT(read_text_file(svg).value(), HasSubstr("<title>fast=4 slow=12: "));
+    EXPECT_EQ(tradpal("sweep --symbol S --grid fast=4:8:4 --heatmap x.svg").code, 2);
     EXPECT_EQ(tradpal("sweep --symbol S --grid fast=9:1:1").code, 2);
     EXPECT_EQ(tradpal("sweep --symbol S --grid fast=5:9:1 --metric alpha").code, 2);
 }

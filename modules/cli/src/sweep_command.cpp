@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <tradpal/core/output.hpp>
+#include <tradpal/research/heatmap.hpp>
 #include <tradpal/research/sweep.hpp>
 
 #include "backtest_inputs.hpp"
@@ -30,6 +31,7 @@ struct SweepArgs {
     std::string metric = "sharpe";
     std::size_t top = 20;
     std::string out;
+    std::string heatmap;
 };
 
 /// The metric columns of the results file and of the JSON rows, in this order.
@@ -139,6 +141,25 @@ int run_sweep_command(Context& ctx, SweepArgs& a) {
         out->write(line + "\n");
     };
 
+    // The heat-map: the ranking metric of every set of the first symbol over two axes.
+    std::vector<double> heat;
+    if (!a.heatmap.empty()) {
+        if (request.grid.axes().size() != 2) {
+            throw Exception(ErrorCode::InvalidArgument,
+                            fmt::format("--heatmap needs exactly two --grid axes, got {}",
+                                        request.grid.axes().size()));
+        }
+        heat.assign(request.grid.size(), NAN);
+    }
+    const auto sink = [&](const research::SweepRow& row) {
+        if (out) {
+            write_row(row);
+        }
+        if (!heat.empty() && row.symbol == 0) {
+            heat[row.set] = metric.value(row.metrics);
+        }
+    };
+
     research::SweepOptions options;
     options.metric = metric;
     options.top = a.top;
@@ -148,13 +169,37 @@ int run_sweep_command(Context& ctx, SweepArgs& a) {
     {
         ProgressBar bar("sweeping", "runs", ctx.show_progress());
         outcome = research::run_sweep(
-            series, request, options, out ? research::RowSink(write_row) : research::RowSink(),
+            series, request, options,
+            out || !heat.empty() ? research::RowSink(sink) : research::RowSink(),
             [&](std::uint64_t done, std::uint64_t total) { bar.update(done, total); });
     }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (out) {
         out->commit();
+    }
+    if (!heat.empty()) {
+        // Grid order has the first axis slowest: cell (x, y) is set x * ny + y; the image
+        // goes row by row.
+        const auto swept = request.grid.axes();
+        research::Heatmap map;
+        map.title = fmt::format("{} of {} on {}", metric.name, a.strategy.name, series[0].name);
+        map.x_name = swept[0].name;
+        map.y_name = swept[1].name;
+        map.x_values = swept[0].values;
+        map.y_values = swept[1].values;
+        map.lower_is_better = metric.lower_is_better;
+        const std::size_t nx = map.x_values.size();
+        const std::size_t ny = map.y_values.size();
+        map.cells.resize(nx * ny);
+        for (std::size_t x = 0; x < nx; ++x) {
+            for (std::size_t y = 0; y < ny; ++y) {
+                map.cells[y * nx + x] = heat[x * ny + y];
+            }
+        }
+        OutputFile image = OutputFile::open(a.heatmap).value();
+        image.write(research::heatmap_svg(map));
+        image.commit();
     }
 
     if (ctx.json) {
@@ -238,6 +283,9 @@ int run_sweep_command(Context& ctx, SweepArgs& a) {
     if (out) {
         std::cout << fmt::format("Every run: {}\n", a.out);
     }
+    if (!heat.empty()) {
+        std::cout << fmt::format("Heat-map: {}\n", a.heatmap);
+    }
     return 0;
 }
 
@@ -267,6 +315,9 @@ void add_sweep_command(CLI::App& app, std::vector<Command>& commands) {
         ->capture_default_str();
     c->add_option("--top", a.top, "How many of the best runs to show")->capture_default_str();
     c->add_option("--out", a.out, "Write every run's parameters and metrics as CSV");
+    c->add_option("--heatmap", a.heatmap,
+                  "With two --grid axes: write an SVG heat-map of the --metric over them (first "
+                  "symbol)");
     add_execution_options(*c, a.execution);
     commands.push_back({c, [args](Context& ctx) {
                             return run_sweep_command(ctx, *args);
