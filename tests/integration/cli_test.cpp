@@ -470,6 +470,24 @@ TEST_F(CliTest, SweepRanksSetsAndWritesTheSameFileWhateverTheThreads) {
     EXPECT_EQ(tradpal("sweep --symbol S --grid fast=5:9:1 --metric alpha").code, 2);
 }
 
+TEST_F(CliTest, WalkForwardChoosesTradesAndStitches) {
+    ASSERT_EQ(tradpal("data generate --symbol S --timeframe 1h --bars 4800 --seed 4").code, 0);
+    const std::string equity = (dir_.path() / "wf.csv").string();
+    const CliRun r = tradpal(fmt::format(
+        "--json walkforward --symbol S --grid fast=4:12:4 --grid slow=24:48:24 --train 60d "
+        "--test 20d --metric total_return --equity-out {}",
+        equity));
+    ASSERT_EQ(r.code, 0) << r.err;
+    const nlohmann::json doc = r.json();
+    // 200 days of hours: windows start on days 0, 20, ..., 100 (80 days each).
+    ASSERT_EQ(doc["windows"].size(), 6U);
+    EXPECT_EQ(doc["windows"][1]["test_start"], "2020-03-21T00:00:00Z");
+    EXPECT_EQ(doc["out_of_sample"]["bars"], 6 * 20 * 24);
+    EXPECT_EQ(lines_of(read_text_file(equity).value()).size(), 6U * 20 * 24 + 1);
+    EXPECT_EQ(tradpal("walkforward --symbol S --grid fast=4 --train 1M --test 20d").code, 2);
+    EXPECT_EQ(tradpal("walkforward --symbol S --grid fast=4 --train 300d --test 20d").code, 2);
+}
+
 TEST_F(CliTest, BacktestRefusesBadInputNamingTheCulprit) {
     const std::string header = "timestamp,open,high,low,close,volume\n";
     const std::string empty = file("empty.csv", header);

@@ -58,5 +58,6 @@ void add_demo_command(CLI::App& app, std::vector<Command>& commands);
 void add_indicators_command(CLI::App& app, std::vector<Command>& commands);
 void add_backtest_command(CLI::App& app, std::vector<Command>& commands);
 void add_sweep_command(CLI::App& app, std::vector<Command>& commands);
+void add_walkforward_command(CLI::App& app, std::vector<Command>& commands);
 
 }  // namespace tradpal::cli

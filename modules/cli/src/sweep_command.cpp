@@ -8,8 +8,10 @@
 #include <fmt/format.h>
 
 #include <tradpal/core/output.hpp>
+#include <tradpal/core/timeframe.hpp>
 #include <tradpal/research/heatmap.hpp>
 #include <tradpal/research/sweep.hpp>
+#include <tradpal/research/walkforward.hpp>
 
 #include "backtest_inputs.hpp"
 #include "context.hpp"
@@ -100,9 +102,8 @@ std::string value_of(const std::string& assignment) {
     return assignment.substr(assignment.find('=') + 1);
 }
 
-int run_sweep_command(Context& ctx, SweepArgs& a) {
-    const bt::Config config = make_config(a.execution);
-    const research::RankMetric metric = research::parse_metric(a.metric).value();
+/// The sets, strategy and config the options describe. Throws: tradpal::Exception.
+research::SweepRequest request_of(const SweepArgs& a) {
     std::vector<research::ParamAxis> axes;
     for (const std::string& text : a.grid) {
         axes.push_back(research::ParamAxis::parse(text).value());
@@ -112,8 +113,30 @@ int run_sweep_command(Context& ctx, SweepArgs& a) {
     request.fixed = a.strategy.params;
     request.rules = a.strategy.rules;
     request.grid = research::ParameterGrid::make(std::move(axes)).value();
-    request.config = config;
+    request.config = make_config(a.execution);
     request.sets = request.grid.sample(a.random > 0 ? a.random : request.grid.size(), a.seed);
+    return request;
+}
+
+/// The options sweep and walkforward share.
+void add_grid_options(CLI::App& c, SweepArgs& a) {
+    add_market_options(c, a.market);
+    add_strategy_options(c, a.strategy);
+    c.add_option("--grid", a.grid,
+                 "A swept parameter: name=start:stop:step (stop included) or name=a,b,c "
+                 "(repeatable; the sets are every combination)")
+        ->required();
+    c.add_option("--random", a.random, "Run this many sets drawn from the grid (0: all)");
+    c.add_option("--seed", a.seed, "Seed of --random")->capture_default_str();
+    c.add_option("--metric", a.metric,
+                 "Rank by sharpe, sortino, calmar, total_return, annual_return, final_value, "
+                 "max_drawdown_pct (lowest first), profit_factor, win_rate or expectancy")
+        ->capture_default_str();
+}
+
+int run_sweep_command(Context& ctx, SweepArgs& a) {
+    const research::RankMetric metric = research::parse_metric(a.metric).value();
+    const research::SweepRequest request = request_of(a);
 
     const std::vector<LoadedSeries> loaded = load_series(ctx, a.market);
     const std::vector<bt::SymbolSeries> series = tradable(loaded, a.market);
@@ -289,6 +312,125 @@ int run_sweep_command(Context& ctx, SweepArgs& a) {
     return 0;
 }
 
+struct WalkForwardArgs {
+    SweepArgs sweep;
+    std::string train;
+    std::string test;
+    std::string step;
+    bool anchored = false;
+    std::string equity_out;
+};
+
+/// "180d" -> ns. Throws: tradpal::Exception (InvalidArgument) naming the option.
+std::int64_t duration_ns(const std::string& text, const char* option) {
+    auto tf = Timeframe::parse(text);
+    if (!tf || tf->is_calendar()) {
+        throw Exception(
+            ErrorCode::InvalidArgument,
+            fmt::format("{} '{}': give a length such as 180d, 12w or 36h", option, text));
+    }
+    return tf->nominal_ns();
+}
+
+int run_walkforward_command(Context& ctx, WalkForwardArgs& a) {
+    research::WalkForwardOptions options;
+    options.train_ns = duration_ns(a.train, "--train");
+    options.test_ns = duration_ns(a.test, "--test");
+    options.step_ns = a.step.empty() ? 0 : duration_ns(a.step, "--step");
+    options.anchored = a.anchored;
+    options.metric = research::parse_metric(a.sweep.metric).value();
+    options.threads = ctx.threads();
+    const research::SweepRequest request = request_of(a.sweep);
+    const std::vector<LoadedSeries> loaded = load_series(ctx, a.sweep.market);
+    const std::vector<bt::SymbolSeries> series = tradable(loaded, a.sweep.market);
+    if (series.size() != 1) {
+        throw Exception(ErrorCode::InvalidArgument,
+                        "walkforward runs on one series (--symbol or --input)");
+    }
+    research::WalkForwardResult r;
+    {
+        ProgressBar bar("walking forward", "windows", ctx.show_progress());
+        r = research::walk_forward(
+                series[0], request, options,
+                [&](std::size_t done, std::size_t total) { bar.update(done, total); })
+                .value();
+    }
+    if (!a.equity_out.empty()) {
+        OutputFile out = OutputFile::open(a.equity_out).value();
+        out.write("timestamp,value\n");
+        for (std::size_t i = 0; i < r.equity.size(); ++i) {
+            out.write(fmt::format("{},{}\n", r.ts[i] / kNanosPerSecond, r.equity[i]));
+        }
+        out.commit();
+    }
+    const auto params_of = [&](std::uint64_t set) {
+        std::vector<std::string> values;
+        for (const std::string& assignment : request.grid.assignments(set)) {
+            values.push_back(value_of(assignment));
+        }
+        return values;
+    };
+    const bt::Metrics& m = r.stitched;
+    if (ctx.json) {
+        json windows = json::array();
+        for (const research::WalkWindow& w : r.windows) {
+            json params = json::object();
+            for (const std::string& assignment : request.grid.assignments(*w.chosen)) {
+                params[assignment.substr(0, assignment.find('='))] = value_of(assignment);
+            }
+            windows.push_back({{"train_start", format_iso(Timestamp(w.train_start_ns))},
+                               {"test_start", format_iso(Timestamp(w.train_end_ns))},
+                               {"test_end", format_iso(Timestamp(w.test_end_ns))},
+                               {"set", *w.chosen},
+                               {"params", params},
+                               {"in_sample", w.in_sample_score},
+                               {"out_of_sample_return", w.out_of_sample.total_return},
+                               {"out_of_sample_trades", w.out_of_sample.trades}});
+        }
+        Context::print_json({{"windows", windows},
+                             {"parameter_changes", r.parameter_changes},
+                             {"out_of_sample",
+                              {{"bars", m.bars},
+                               {"final_value", m.final_value},
+                               {"total_return", m.total_return},
+                               {"annual_return", m.annual_return},
+                               {"sharpe", m.sharpe ? json(*m.sharpe) : json()},
+                               {"max_drawdown_pct", m.max_drawdown_pct},
+                               {"n_trades", m.trades},
+                               {"exposure", m.exposure},
+                               {"total_commission", m.total_commission}}}});
+        return 0;
+    }
+    std::vector<std::string> headers = {"TEST FROM", "TEST TO"};
+    for (const research::ParamAxis& axis : request.grid.axes()) {
+        headers.push_back(axis.name);
+    }
+    headers.push_back(fmt::format("IN-SAMPLE {}", options.metric.name));
+    headers.emplace_back("OOS RETURN");
+    headers.emplace_back("OOS TRADES");
+    Table table(headers);
+    for (const research::WalkWindow& w : r.windows) {
+        std::vector<std::string> cells = {format_date(Timestamp(w.train_end_ns)),
+                                          format_date(Timestamp(w.test_end_ns - 1))};
+        for (std::string& value : params_of(*w.chosen)) {
+            cells.push_back(std::move(value));
+        }
+        cells.push_back(fmt::format("{:.3f}", w.in_sample_score));
+        cells.push_back(fmt::format("{:.2f}%", 100 * w.out_of_sample.total_return));
+        cells.push_back(with_commas(w.out_of_sample.trades));
+        table.add_row(std::move(cells));
+    }
+    table.print(std::cout);
+    std::cout << fmt::format(
+        "\nOut of sample, {} windows stitched ({} bars): return {:.2f}%, annual {:.2f}%, "
+        "Sharpe {}, max drawdown {:.2f}%, {} trades\n"
+        "The chosen parameters changed {} times in {} windows.\n",
+        r.windows.size(), with_commas(m.bars), 100 * m.total_return, 100 * m.annual_return,
+        m.sharpe ? fmt::format("{:.2f}", *m.sharpe) : "-", m.max_drawdown_pct,
+        with_commas(m.trades), r.parameter_changes, r.windows.size());
+    return 0;
+}
+
 }  // namespace
 
 void add_sweep_command(CLI::App& app, std::vector<Command>& commands) {
@@ -301,18 +443,7 @@ void add_sweep_command(CLI::App& app, std::vector<Command>& commands) {
               "Example: tradpal sweep --symbol BTC/USD --grid fast=5:50:1 --grid slow=20:200:10 "
               "--metric sharpe --top 10 --out sweep.csv");
     SweepArgs& a = *args;
-    add_market_options(*c, a.market);
-    add_strategy_options(*c, a.strategy);
-    c->add_option("--grid", a.grid,
-                  "A swept parameter: name=start:stop:step (stop included) or name=a,b,c "
-                  "(repeatable; the sets are every combination)")
-        ->required();
-    c->add_option("--random", a.random, "Run this many sets drawn from the grid (0: all)");
-    c->add_option("--seed", a.seed, "Seed of --random")->capture_default_str();
-    c->add_option("--metric", a.metric,
-                  "Rank by sharpe, sortino, calmar, total_return, annual_return, final_value, "
-                  "max_drawdown_pct (lowest first), profit_factor, win_rate or expectancy")
-        ->capture_default_str();
+    add_grid_options(*c, a);
     c->add_option("--top", a.top, "How many of the best runs to show")->capture_default_str();
     c->add_option("--out", a.out, "Write every run's parameters and metrics as CSV");
     c->add_option("--heatmap", a.heatmap,
@@ -321,6 +452,29 @@ void add_sweep_command(CLI::App& app, std::vector<Command>& commands) {
     add_execution_options(*c, a.execution);
     commands.push_back({c, [args](Context& ctx) {
                             return run_sweep_command(ctx, *args);
+                        }});
+}
+
+void add_walkforward_command(CLI::App& app, std::vector<Command>& commands) {
+    auto args = std::make_shared<WalkForwardArgs>();
+    CLI::App* c = app.add_subcommand(
+        "walkforward",
+        "Choose parameters on each training window, trade them on the next test window");
+    c->footer(
+        "Example: tradpal walkforward --symbol BTC/USD --timeframe 1h --grid fast=5:50:5 "
+        "--grid slow=20:200:20 --train 180d --test 30d\n"
+        "Docs: docs/RESEARCH.md");
+    WalkForwardArgs& a = *args;
+    add_grid_options(*c, a.sweep);
+    c->add_option("--train", a.train, "Length of each training window, e.g. 180d")->required();
+    c->add_option("--test", a.test, "Length of each test window, e.g. 30d")->required();
+    c->add_option("--step", a.step, "Distance between windows (default: the test length)");
+    c->add_flag("--anchored", a.anchored, "Every training window starts at the first bar");
+    c->add_option("--equity-out", a.equity_out,
+                  "Write the stitched out-of-sample equity as CSV (timestamp in unix seconds)");
+    add_execution_options(*c, a.sweep.execution);
+    commands.push_back({c, [args](Context& ctx) {
+                            return run_walkforward_command(ctx, *args);
                         }});
 }
 
