@@ -470,6 +470,30 @@ TEST_F(CliTest, SweepRanksSetsAndWritesTheSameFileWhateverTheThreads) {
     EXPECT_EQ(tradpal("sweep --symbol S --grid fast=5:9:1 --metric alpha").code, 2);
 }
 
+TEST_F(CliTest, SweepOverTwoMpiProcessesEqualsOneProcess) {
+#ifndef TRADPAL_MPIEXEC
+    GTEST_SKIP() << "built without MPI";
+#else
+    ASSERT_EQ(tradpal("data generate --symbol S --timeframe 1h --bars 3000 --seed 12").code, 0);
+    ASSERT_EQ(tradpal("data generate --symbol T --timeframe 1h --bars 2000 --seed 13").code, 0);
+    const std::string one = (dir_.path() / "one.csv").string();
+    const std::string two = (dir_.path() / "two.csv").string();
+    const std::string args =
+        "sweep --symbols S,T --grid fast=2:30:2 --grid slow=10:100:10 "
+        "--metric sharpe --top 5";
+    const CliRun single = tradpal(fmt::format("--json --workers 2 {} --out {}", args, one));
+    ASSERT_EQ(single.code, 0) << single.err;
+    // Two processes of one thread each, as root in CI.
+    const CliRun job =
+        tradpal(fmt::format("--json --workers 1 {} --out {} --mpi", args, two),
+                fmt::format("'{}' --allow-run-as-root --oversubscribe -np 2", TRADPAL_MPIEXEC));
+    ASSERT_EQ(job.code, 0) << job.err;
+    EXPECT_EQ(job.out, single.out);
+    EXPECT_EQ(read_text_file(two).value(), read_text_file(one).value());
+    EXPECT_GT(single.json()["evaluated"].get<int>(), 200);
+#endif
+}
+
 TEST_F(CliTest, WalkForwardChoosesTradesAndStitches) {
     ASSERT_EQ(tradpal("data generate --symbol S --timeframe 1h --bars 4800 --seed 4").code, 0);
     const std::string equity = (dir_.path() / "wf.csv").string();

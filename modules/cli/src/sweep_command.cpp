@@ -7,9 +7,11 @@
 
 #include <fmt/format.h>
 
+#include <tradpal/cli/app.hpp>
 #include <tradpal/core/output.hpp>
 #include <tradpal/core/timeframe.hpp>
 #include <tradpal/research/heatmap.hpp>
+#include <tradpal/research/mpi.hpp>
 #include <tradpal/research/sweep.hpp>
 #include <tradpal/research/walkforward.hpp>
 
@@ -34,6 +36,7 @@ struct SweepArgs {
     std::size_t top = 20;
     std::string out;
     std::string heatmap;
+    bool mpi = false;
 };
 
 /// The metric columns of the results file and of the JSON rows, in this order.
@@ -134,7 +137,25 @@ void add_grid_options(CLI::App& c, SweepArgs& a) {
         ->capture_default_str();
 }
 
+int run_sweep_here(Context& ctx, SweepArgs& a, const research::MpiSession* session);
+
 int run_sweep_command(Context& ctx, SweepArgs& a) {
+    if (!a.mpi) {
+        return run_sweep_here(ctx, a, nullptr);
+    }
+    // Every process of the job runs this; rank 0 alone writes. An error on any process ends
+    // the whole job, which would otherwise wait for it.
+    const research::MpiSession session;
+    try {
+        return run_sweep_here(ctx, a, &session);
+    } catch (const Exception& e) {
+        std::cerr << fmt::format("error (MPI rank {}): {}\n", session.rank(), e.what());
+        session.abort(exit_code(e.code()));
+    }
+}
+
+int run_sweep_here(Context& ctx, SweepArgs& a, const research::MpiSession* session) {
+    const bool writer = session == nullptr || session->rank() == 0;
     const research::RankMetric metric = research::parse_metric(a.metric).value();
     const research::SweepRequest request = request_of(a);
 
@@ -142,7 +163,7 @@ int run_sweep_command(Context& ctx, SweepArgs& a) {
     const std::vector<bt::SymbolSeries> series = tradable(loaded, a.market);
 
     std::optional<OutputFile> out;
-    if (!a.out.empty()) {
+    if (!a.out.empty() && writer) {
         out.emplace(OutputFile::open(a.out).value());
         std::string header = "symbol,set";
         for (const research::ParamAxis& axis : request.grid.axes()) {
@@ -190,14 +211,21 @@ int run_sweep_command(Context& ctx, SweepArgs& a) {
     const auto started = std::chrono::steady_clock::now();
     research::SweepOutcome outcome;
     {
-        ProgressBar bar("sweeping", "runs", ctx.show_progress());
-        outcome = research::run_sweep(
-            series, request, options,
-            out || !heat.empty() ? research::RowSink(sink) : research::RowSink(),
-            [&](std::uint64_t done, std::uint64_t total) { bar.update(done, total); });
+        ProgressBar bar("sweeping", "runs", ctx.show_progress() && writer);
+        const research::RowSink rows =
+            out || !heat.empty() ? research::RowSink(sink) : research::RowSink();
+        const auto report = [&](std::uint64_t done, std::uint64_t total) {
+            bar.update(done, total);
+        };
+        outcome = session != nullptr
+                      ? research::run_sweep_mpi(*session, series, request, options, rows, report)
+                      : research::run_sweep(series, request, options, rows, report);
     }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (!writer) {
+        return 0;
+    }
     if (out) {
         out->commit();
     }
@@ -446,6 +474,9 @@ void add_sweep_command(CLI::App& app, std::vector<Command>& commands) {
     add_grid_options(*c, a);
     c->add_option("--top", a.top, "How many of the best runs to show")->capture_default_str();
     c->add_option("--out", a.out, "Write every run's parameters and metrics as CSV");
+    c->add_flag("--mpi", a.mpi,
+                "Run as one process of an MPI job (mpirun -np N tradpal sweep --mpi ...): the "
+                "sets are shared out over the processes, rank 0 writes the results");
     c->add_option("--heatmap", a.heatmap,
                   "With two --grid axes: write an SVG heat-map of the --metric over them (first "
                   "symbol)");

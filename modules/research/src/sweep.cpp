@@ -13,7 +13,14 @@
 #include <tradpal/backtest/simulator.hpp>
 #include <tradpal/research/sweep.hpp>
 
+#include "sweep_engine.hpp"
+
 namespace tradpal::research {
+
+using detail::Better;
+using detail::PreparedSet;
+using detail::SweepEngine;
+
 namespace {
 
 namespace bt = tradpal::backtest;
@@ -68,13 +75,6 @@ constexpr RankMetric kMetrics[] = {
 bool is_config_axis(std::string_view name) {
     return std::find(std::begin(kConfigAxes), std::end(kConfigAxes), name) != std::end(kConfigAxes);
 }
-
-/// The strategy and config of one set, or the reason the strategy refuses it.
-struct PreparedSet {
-    std::optional<bt::StrategySpec> spec;
-    bt::Config config;
-    std::string refusal;
-};
 
 PreparedSet prepare(const SweepRequest& request, std::uint64_t set) {
     PreparedSet out;
@@ -134,22 +134,6 @@ bt::Metrics run_set(const bt::StrategySpec& spec, const bt::Config& config,
     return bt::simulate_metrics(bars, bt::SignalView::of(signals), config, atr, workspace);
 }
 
-/// True when a ranks before b.
-struct Better {
-    const RankMetric* metric;
-    bool operator()(const SweepRow& a, const SweepRow& b) const {
-        const double x = metric->value(a.metrics);
-        const double y = metric->value(b.metrics);
-        if (std::isnan(x) != std::isnan(y)) {
-            return std::isnan(y);
-        }
-        if (!std::isnan(x) && x != y) {
-            return metric->lower_is_better ? x < y : x > y;
-        }
-        return a.symbol != b.symbol ? a.symbol < b.symbol : a.set < b.set;
-    }
-};
-
 }  // namespace
 
 Result<RankMetric> parse_metric(std::string_view name) {
@@ -164,115 +148,147 @@ Result<RankMetric> parse_metric(std::string_view name) {
                 fmt::format("unknown metric '{}' (known: {})", name, fmt::join(names, ", ")));
 }
 
-SweepOutcome run_sweep(std::span<const bt::SymbolSeries> series, const SweepRequest& request,
-                       const SweepOptions& options, const RowSink& sink,
-                       const SweepProgress& progress) {
-    SweepOutcome outcome;
-    const int workers = options.threads > 0 ? options.threads : omp_get_max_threads();
-    // Sets are prepared once (the strategy's checks), then run symbol by symbol in blocks:
-    // each block in parallel, its rows handed on in order, so that memory stays bounded and
-    // the output does not depend on the threads.
-    std::vector<PreparedSet> prepared(request.sets.size());
+SweepEngine::SweepEngine(std::span<const bt::SymbolSeries> series, const SweepRequest& request,
+                         const SweepOptions& options, std::size_t block)
+    : series_(series),
+      request_(request),
+      options_(options),
+      workers_(options.threads > 0 ? options.threads : omp_get_max_threads()),
+      block_(block > 0 ? block : 64 * static_cast<std::size_t>(workers_)),
+      best_(Better{&options_.metric}),
+      workspaces_(static_cast<std::size_t>(workers_)) {
+    // Sets are checked once; a refused set counts once per symbol.
+    prepared_.resize(request.sets.size());
     for (std::size_t k = 0; k < request.sets.size(); ++k) {
-        prepared[k] = prepare(request, request.sets[k]);
-        if (!prepared[k].spec) {
-            outcome.skipped += series.size();
-            const auto& reasons = outcome.skip_reasons;
+        prepared_[k] = prepare(request, request.sets[k]);
+        if (!prepared_[k].spec) {
+            outcome_.skipped += series.size();
+            const auto& reasons = outcome_.skip_reasons;
             if (reasons.size() < 5 &&
-                std::find(reasons.begin(), reasons.end(), prepared[k].refusal) == reasons.end()) {
-                outcome.skip_reasons.push_back(prepared[k].refusal);
+                std::find(reasons.begin(), reasons.end(), prepared_[k].refusal) == reasons.end()) {
+                outcome_.skip_reasons.push_back(prepared_[k].refusal);
             }
         }
     }
-    const Better better{&options.metric};
-    // The best `top` so far, the worst of them on top of the heap.
-    std::priority_queue<SweepRow, std::vector<SweepRow>, Better> best(better);
-    const std::uint64_t total = series.size() * request.sets.size();
-    const std::size_t block = 64 * static_cast<std::size_t>(workers);
-    std::vector<std::optional<SweepRow>> rows(block);
-    std::vector<std::exception_ptr> errors(block);
-    std::vector<bt::SimulationWorkspace> workspaces(static_cast<std::size_t>(workers));
-    std::uint64_t done = 0;
-    for (std::size_t symbol = 0; symbol < series.size(); ++symbol) {
-        const bt::SymbolSeries& s = series[symbol];
+    blocks_per_symbol_ = (prepared_.size() + block_ - 1) / block_;
+}
+
+std::size_t SweepEngine::block_count() const noexcept {
+    return series_.size() * blocks_per_symbol_;
+}
+
+std::size_t SweepEngine::block_size(std::size_t b) const noexcept {
+    const std::size_t first = (b % blocks_per_symbol_) * block_;
+    return std::min(block_, prepared_.size() - first);
+}
+
+void SweepEngine::compute(std::size_t b, std::vector<SweepRow>& out) {
+    const std::size_t symbol = b / blocks_per_symbol_;
+    const std::size_t first = (b % blocks_per_symbol_) * block_;
+    const bt::SymbolSeries& s = series_[symbol];
+    if (symbol != symbol_ || !memo_) {
+        // A new symbol: its bars checked, its shared averages and ATR afresh.
         if (auto ok = bt::validate_bars(s.bars, s.name); !ok) {
             throw Exception(ok.error());
         }
-        bt::AverageMemo memo;
-        std::vector<double> atr;
-        if (request.config.sizing.mode == bt::SizingMode::RiskAtr) {
-            atr.resize(s.bars.size());
+        symbol_ = symbol;
+        memo_ = std::make_unique<bt::AverageMemo>();
+        atr_.clear();
+        if (request_.config.sizing.mode == bt::SizingMode::RiskAtr) {
+            atr_.resize(s.bars.size());
             bt::signals::atr(s.bars.high(), s.bars.low(), s.bars.close(),
-                             request.config.sizing.atr_period, atr);
-        }
-        for (std::size_t first = 0; first < prepared.size(); first += block) {
-            const auto count = static_cast<std::int64_t>(std::min(block, prepared.size() - first));
-#pragma omp parallel for schedule(dynamic, 1) num_threads(workers)
-            for (std::int64_t j = 0; j < count; ++j) {
-                const auto slot = static_cast<std::size_t>(j);
-                const PreparedSet& p = prepared[first + slot];
-                rows[slot].reset();
-                errors[slot] = nullptr;
-                if (!p.spec) {
-                    continue;
-                }
-                try {
-                    bt::SimulationWorkspace& workspace =
-                        workspaces[static_cast<std::size_t>(omp_get_thread_num())];
-                    rows[slot] = SweepRow{symbol, request.sets[first + slot],
-                                          run_set(*p.spec, p.config, s.bars, atr, memo, workspace)};
-                } catch (...) {
-                    errors[slot] = std::current_exception();
-                }
-            }
-            for (std::int64_t j = 0; j < count; ++j) {
-                const auto slot = static_cast<std::size_t>(j);
-                if (errors[slot]) {
-                    std::rethrow_exception(errors[slot]);
-                }
-                if (!rows[slot]) {
-                    continue;
-                }
-                ++outcome.evaluated;
-                if (const auto& sharpe = rows[slot]->metrics.sharpe) {
-                    outcome.trials.add(*sharpe / std::sqrt(request.config.annualization));
-                }
-                if (sink) {
-                    sink(*rows[slot]);
-                }
-                if (options.top > 0) {
-                    if (best.size() < options.top) {
-                        best.push(*rows[slot]);
-                    } else if (better(*rows[slot], best.top())) {
-                        best.pop();
-                        best.push(*rows[slot]);
-                    }
-                }
-            }
-            done += static_cast<std::uint64_t>(count);
-            if (progress) {
-                progress(done, total);
-            }
+                             request_.config.sizing.atr_period, atr_);
         }
     }
-    while (!best.empty()) {
-        outcome.top.push_back(best.top());
-        best.pop();
+    const std::size_t count = block_size(b);
+    std::vector<std::optional<SweepRow>> rows(count);
+    std::vector<std::exception_ptr> errors(count);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(workers_)
+    for (std::int64_t j = 0; j < static_cast<std::int64_t>(count); ++j) {
+        const auto slot = static_cast<std::size_t>(j);
+        const PreparedSet& p = prepared_[first + slot];
+        if (!p.spec) {
+            continue;
+        }
+        try {
+            bt::SimulationWorkspace& workspace =
+                workspaces_[static_cast<std::size_t>(omp_get_thread_num())];
+            rows[slot] = SweepRow{symbol, request_.sets[first + slot],
+                                  run_set(*p.spec, p.config, s.bars, atr_, *memo_, workspace)};
+        } catch (...) {
+            errors[slot] = std::current_exception();
+        }
     }
-    std::reverse(outcome.top.begin(), outcome.top.end());
-    if (!outcome.top.empty()) {
-        const bt::Metrics& m = outcome.top.front().metrics;
+    for (std::size_t slot = 0; slot < count; ++slot) {
+        if (errors[slot]) {
+            std::rethrow_exception(errors[slot]);
+        }
+        if (rows[slot]) {
+            out.push_back(*rows[slot]);
+        }
+    }
+}
+
+void SweepEngine::consume(const SweepRow& row, const RowSink& sink) {
+    ++outcome_.evaluated;
+    if (const auto& sharpe = row.metrics.sharpe) {
+        outcome_.trials.add(*sharpe / std::sqrt(request_.config.annualization));
+    }
+    if (sink) {
+        sink(row);
+    }
+    if (options_.top > 0) {
+        if (best_.size() < options_.top) {
+            best_.push(row);
+        } else if (Better{&options_.metric}(row, best_.top())) {
+            best_.pop();
+            best_.push(row);
+        }
+    }
+}
+
+SweepOutcome SweepEngine::finish() {
+    while (!best_.empty()) {
+        outcome_.top.push_back(best_.top());
+        best_.pop();
+    }
+    std::reverse(outcome_.top.begin(), outcome_.top.end());
+    if (!outcome_.top.empty()) {
+        const bt::Metrics& m = outcome_.top.front().metrics;
         if (m.sharpe && m.daily_skewness && m.daily_kurtosis) {
             const double dsr = deflated_sharpe(
-                *m.sharpe / std::sqrt(request.config.annualization),
-                static_cast<double>(outcome.trials.count()), outcome.trials.variance(),
+                *m.sharpe / std::sqrt(request_.config.annualization),
+                static_cast<double>(outcome_.trials.count()), outcome_.trials.variance(),
                 static_cast<double>(m.days), *m.daily_skewness, *m.daily_kurtosis);
             if (std::isfinite(dsr)) {
-                outcome.best_deflated_sharpe = dsr;
+                outcome_.best_deflated_sharpe = dsr;
             }
         }
     }
-    return outcome;
+    return std::move(outcome_);
+}
+
+SweepOutcome run_sweep(std::span<const bt::SymbolSeries> series, const SweepRequest& request,
+                       const SweepOptions& options, const RowSink& sink,
+                       const SweepProgress& progress) {
+    // Block by block: each block in parallel, its rows handed on in order, so that memory stays
+    // bounded and the output does not depend on the threads.
+    SweepEngine engine(series, request, options);
+    const std::uint64_t total = series.size() * request.sets.size();
+    std::uint64_t done = 0;
+    std::vector<SweepRow> rows;
+    for (std::size_t b = 0; b < engine.block_count(); ++b) {
+        rows.clear();
+        engine.compute(b, rows);
+        for (const SweepRow& row : rows) {
+            engine.consume(row, sink);
+        }
+        done += engine.block_size(b);
+        if (progress) {
+            progress(done, total);
+        }
+    }
+    return engine.finish();
 }
 
 }  // namespace tradpal::research
