@@ -70,7 +70,8 @@ void Table::print(std::ostream& out) const {
 ProgressBar::ProgressBar(std::string label, std::string unit, bool enabled)
     : label_(std::move(label)),
       unit_(std::move(unit)),
-      enabled_(enabled && ::isatty(STDERR_FILENO) != 0),
+      enabled_(enabled),
+      terminal_(::isatty(STDERR_FILENO) != 0),
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 
@@ -85,7 +86,9 @@ void ProgressBar::update(std::uint64_t done, std::uint64_t total) {
         return;
     }
     const auto now = std::chrono::steady_clock::now();
-    if (now - last_draw_ < std::chrono::milliseconds(100) && done != total) {
+    // A terminal gets a bar redrawn in place; a log gets a plain line every ten seconds.
+    const auto interval = terminal_ ? std::chrono::milliseconds(100) : std::chrono::seconds(10);
+    if (now - last_draw_ < interval && (done != total || !terminal_)) {
         return;
     }
     last_draw_ = now;
@@ -117,9 +120,13 @@ void ProgressBar::draw(std::uint64_t done, std::uint64_t total) {
         text = fmt::format("{} {}{} {}/s", label_, amount(static_cast<double>(done)), unit_suffix,
                            amount(rate));
     }
-    std::fprintf(stderr, "\r\033[K%s", text.c_str());
+    if (terminal_) {
+        std::fprintf(stderr, "\r\033[K%s", text.c_str());
+        drawn_ = true;
+    } else {
+        std::fprintf(stderr, "%s\n", text.c_str());
+    }
     std::fflush(stderr);
-    drawn_ = true;
 }
 
 Timestamp date_bound(const std::string& text, bool end) {

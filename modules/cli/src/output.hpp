@@ -28,8 +28,9 @@ private:
     std::vector<std::vector<std::string>> rows_;
 };
 
-/// A one-line progress bar on stderr, redrawn at most ten times a second; silent unless stderr
-/// is a terminal and output is for people.
+/// Progress on stderr when output is for people: on a terminal a one-line bar redrawn at most
+/// ten times a second; otherwise (a log file, CI) a plain line every ten seconds, so short
+/// commands print nothing.
 class ProgressBar {
 public:
     ProgressBar(std::string label, std::string unit, bool enabled);
@@ -46,6 +47,7 @@ private:
     std::string label_;
     std::string unit_;
     bool enabled_;
+    bool terminal_;
     bool drawn_ = false;
     std::chrono::steady_clock::time_point start_;
     std::chrono::steady_clock::time_point last_draw_;

@@ -293,7 +293,8 @@ int run_sweep_here(Context& ctx, SweepArgs& a, const research::MpiSession* sessi
         "{} parameter sets x {} symbols: {} runs in {} ({} set-bars/s, {} threads)\n",
         with_commas(request.sets.size()), series.size(), with_commas(outcome.evaluated),
         format_seconds(seconds),
-        with_commas(static_cast<std::uint64_t>(set_bars / std::max(seconds, 1e-9))), ctx.threads());
+        with_commas(static_cast<std::uint64_t>(set_bars / std::max(seconds, 1e-9))),
+        ctx.threads() > 0 ? ctx.threads() : static_cast<int>(std::thread::hardware_concurrency()));
     if (outcome.skipped > 0) {
         std::cout << fmt::format("skipped {} runs the strategy refuses, e.g.:\n",
                                  with_commas(outcome.skipped));
