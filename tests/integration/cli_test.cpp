@@ -466,6 +466,16 @@ TEST_F(CliTest, SweepRanksSetsAndWritesTheSameFileWhateverTheThreads) {
     ASSERT_EQ(tradpal(fmt::format("{} --heatmap {}", args, svg)).code, 0);
     EXPECT_THAT(read_text_file(svg).value(), HasSubstr("<title>fast=4 slow=12: "));
     EXPECT_EQ(tradpal("sweep --symbol S --grid fast=4:8:4 --heatmap x.svg").code, 2);
+    // The genetic search: part of the grid, the same on every run with one seed.
+    const std::string genetic =
+        "--json sweep --symbol S --grid fast=2:40:1 --grid slow=10:90:2 "
+        "--optimizer genetic --population 8 --generations 3 --seed 5";
+    const CliRun g1 = tradpal(genetic);
+    ASSERT_EQ(g1.code, 0) << g1.err;
+    EXPECT_EQ(tradpal(genetic).out, g1.out);
+    EXPECT_LE(g1.json()["sets"].get<int>(), 32);
+    EXPECT_GT(g1.json()["sets"].get<int>(), 8);
+    EXPECT_EQ(tradpal("sweep --symbol S --grid fast=4:8:4 --optimizer annealing").code, 2);
     EXPECT_EQ(tradpal("sweep --symbol S --grid fast=9:1:1").code, 2);
     EXPECT_EQ(tradpal("sweep --symbol S --grid fast=5:9:1 --metric alpha").code, 2);
 }

@@ -10,6 +10,7 @@
 #include <tradpal/cli/app.hpp>
 #include <tradpal/core/output.hpp>
 #include <tradpal/core/timeframe.hpp>
+#include <tradpal/research/genetic.hpp>
 #include <tradpal/research/heatmap.hpp>
 #include <tradpal/research/mpi.hpp>
 #include <tradpal/research/sweep.hpp>
@@ -37,6 +38,8 @@ struct SweepArgs {
     std::string out;
     std::string heatmap;
     bool mpi = false;
+    std::string optimizer = "grid";
+    research::GeneticOptions genetic;
 };
 
 /// The metric columns of the results file and of the JSON rows, in this order.
@@ -156,6 +159,17 @@ int run_sweep_command(Context& ctx, SweepArgs& a) {
 
 int run_sweep_here(Context& ctx, SweepArgs& a, const research::MpiSession* session) {
     const bool writer = session == nullptr || session->rank() == 0;
+    if (a.optimizer != "grid" && a.optimizer != "random" && a.optimizer != "genetic") {
+        throw Exception(
+            ErrorCode::InvalidArgument,
+            fmt::format("unknown --optimizer '{}' (grid, random, genetic)", a.optimizer));
+    }
+    if (a.optimizer == "random" && a.random == 0) {
+        throw Exception(ErrorCode::InvalidArgument, "--optimizer random needs --random N");
+    }
+    if (a.optimizer == "genetic" && session != nullptr) {
+        throw Exception(ErrorCode::InvalidArgument, "--optimizer genetic runs in one process");
+    }
     const research::RankMetric metric = research::parse_metric(a.metric).value();
     const research::SweepRequest request = request_of(a);
 
@@ -217,12 +231,23 @@ int run_sweep_here(Context& ctx, SweepArgs& a, const research::MpiSession* sessi
         const auto report = [&](std::uint64_t done, std::uint64_t total) {
             bar.update(done, total);
         };
-        outcome = session != nullptr
-                      ? research::run_sweep_mpi(*session, series, request, options, rows, report)
-                      : research::run_sweep(series, request, options, rows, report);
+        if (a.optimizer == "genetic") {
+            research::GeneticOptions genetic = a.genetic;
+            genetic.seed = a.seed;
+            outcome =
+                research::run_genetic(series, request, options, genetic, rows, report).value();
+        } else if (session != nullptr) {
+            outcome = research::run_sweep_mpi(*session, series, request, options, rows, report);
+        } else {
+            outcome = research::run_sweep(series, request, options, rows, report);
+        }
     }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    // The genetic search runs part of the grid: the sets it tried.
+    const std::uint64_t sets_run = a.optimizer == "genetic"
+                                       ? (outcome.evaluated + outcome.skipped) / series.size()
+                                       : request.sets.size();
     if (!writer) {
         return 0;
     }
@@ -269,7 +294,7 @@ int run_sweep_here(Context& ctx, SweepArgs& a, const research::MpiSession* sessi
             top.push_back(entry);
         }
         Context::print_json(
-            {{"sets", request.sets.size()},
+            {{"sets", sets_run},
              {"grid_size", request.grid.size()},
              {"symbols", series.size()},
              {"evaluated", outcome.evaluated},
@@ -287,11 +312,10 @@ int run_sweep_here(Context& ctx, SweepArgs& a, const research::MpiSession* sessi
     for (const bt::SymbolSeries& s : series) {
         bar_count += s.bars.size();
     }
-    const double set_bars =
-        static_cast<double>(bar_count) * static_cast<double>(request.sets.size());
+    const double set_bars = static_cast<double>(bar_count) * static_cast<double>(sets_run);
     std::cout << fmt::format(
         "{} parameter sets x {} symbols: {} runs in {} ({} set-bars/s, {} threads)\n",
-        with_commas(request.sets.size()), series.size(), with_commas(outcome.evaluated),
+        with_commas(sets_run), series.size(), with_commas(outcome.evaluated),
         format_seconds(seconds),
         with_commas(static_cast<std::uint64_t>(set_bars / std::max(seconds, 1e-9))),
         ctx.threads() > 0 ? ctx.threads() : static_cast<int>(std::thread::hardware_concurrency()));
@@ -475,6 +499,17 @@ void add_sweep_command(CLI::App& app, std::vector<Command>& commands) {
     add_grid_options(*c, a);
     c->add_option("--top", a.top, "How many of the best runs to show")->capture_default_str();
     c->add_option("--out", a.out, "Write every run's parameters and metrics as CSV");
+    c->add_option("--optimizer", a.optimizer,
+                  "grid (every set, or --random N of them) or genetic (--population, "
+                  "--generations, --mutation, --seed)")
+        ->capture_default_str();
+    c->add_option("--population", a.genetic.population, "genetic: sets per generation")
+        ->capture_default_str();
+    c->add_option("--generations", a.genetic.generations, "genetic: generations after the first")
+        ->capture_default_str();
+    c->add_option("--mutation", a.genetic.mutation,
+                  "genetic: chance that a child's value on an axis moves")
+        ->capture_default_str();
     c->add_flag("--mpi", a.mpi,
                 "Run as one process of an MPI job (mpirun -np N tradpal sweep --mpi ...): the "
                 "sets are shared out over the processes, rank 0 writes the results");
