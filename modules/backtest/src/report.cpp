@@ -17,6 +17,7 @@
 
 #include <tradpal/backtest/report.hpp>
 #include <tradpal/core/error.hpp>
+#include <tradpal/core/text.hpp>
 #include <tradpal/core/timestamp.hpp>
 
 namespace tradpal::backtest {
@@ -283,33 +284,6 @@ char* put(char* p, std::int64_t v) {
 
 char* put(char* p, std::string_view text) {
     return std::copy(text.begin(), text.end(), p);
-}
-
-std::string escape_html(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
 }
 
 struct Point {
@@ -621,7 +595,7 @@ std::string price_chart(const ReportContext& report, std::size_t symbol,
     svg += "<polyline class=\"line price\" points=\"";
     svg += polyline_points(f, points);
     svg += "\"/>\n<g class=\"marks\">";
-    const std::string name = escape_html(symbol_name(result, static_cast<std::uint32_t>(symbol)));
+    const std::string name = escape_markup(symbol_name(result, static_cast<std::uint32_t>(symbol)));
     for (std::size_t i = 0; i < trades.size(); i += stride) {
         const Marked& t = trades[i];
         const double x = f.x(t.entry_ns);
@@ -802,7 +776,7 @@ void trade_table(const BacktestResult& result, OutputFile& out) {
         fmt::format_to(std::back_inserter(html), "<tr><td>{}</td>", i + 1);
         if (portfolio) {
             fmt::format_to(std::back_inserter(html), "<td class=\"l\">{}</td>",
-                           escape_html(symbol_name(result, t.symbol)));
+                           escape_markup(symbol_name(result, t.symbol)));
         }
         fmt::format_to(
             std::back_inserter(html),
@@ -835,7 +809,7 @@ void open_table(const BacktestResult& result, OutputFile& out) {
         fmt::format_to(std::back_inserter(html),
                        "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td>"
                        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}</tr>\n",
-                       escape_html(symbol_name(result, t.symbol)), to_string(t.side),
+                       escape_markup(symbol_name(result, t.symbol)), to_string(t.side),
                        format_human(Timestamp(t.entry_ns)), quantity(t.size),
                        quantity(t.entry_price), quantity(t.last_price), money(t.entry_commission),
                        pnl_cell(t.unrealized_pnl));
@@ -1004,8 +978,8 @@ void write_equity_csv(const ReportContext& report, OutputFile& out) {
 void write_html_report(const ReportContext& report, OutputFile& out) {
     const BacktestResult& result = result_of(report);
     const auto steps = steps_of(report);
-    const std::string strategy = escape_html(report.strategy);
-    const std::string symbols = escape_html(symbols_text(result));
+    const std::string strategy = escape_markup(report.strategy);
+    const std::string symbols = escape_markup(symbols_text(result));
     const std::string period = period_text(steps);
 
     std::string head = fmt::format(
@@ -1017,14 +991,14 @@ void write_html_report(const ReportContext& report, OutputFile& out) {
     fmt::format_to(std::back_inserter(head),
                    "</head>\n<body>\n<main>\n<h1>{}</h1>\n<p class=\"sub\">{} &middot; {} &middot; "
                    "{} bars{}</p>\n",
-                   strategy, symbols, escape_html(period), count(steps.size()),
+                   strategy, symbols, escape_markup(period), count(steps.size()),
                    report.engine.empty()
                        ? std::string()
-                       : fmt::format(" &middot; {} engine", escape_html(report.engine)));
+                       : fmt::format(" &middot; {} engine", escape_markup(report.engine)));
     head += "<h2>Metrics</h2>\n<div class=\"card\"><dl class=\"metrics\">\n";
     for (const MetricRow& row : metric_rows(result)) {
         fmt::format_to(std::back_inserter(head), "<div><dt>{}</dt><dd>{}</dd></div>\n", row.label,
-                       escape_html(row.value));
+                       escape_markup(row.value));
     }
     head += "</dl></div>\n";
     out.write(head);
@@ -1036,8 +1010,9 @@ void write_html_report(const ReportContext& report, OutputFile& out) {
         for (std::size_t s = 0; s < charts; ++s) {
             std::string note;
             const std::string svg = price_chart(report, s, steps, note);
-            out.write(fmt::format("<h2>Price: {}</h2>\n<div class=\"card\">\n",
-                                  escape_html(symbol_name(result, static_cast<std::uint32_t>(s)))));
+            out.write(
+                fmt::format("<h2>Price: {}</h2>\n<div class=\"card\">\n",
+                            escape_markup(symbol_name(result, static_cast<std::uint32_t>(s)))));
             out.write(svg);
             if (!note.empty()) {
                 out.write(fmt::format("<p class=\"note\">{}</p>\n", note));

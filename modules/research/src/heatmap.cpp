@@ -7,33 +7,11 @@
 #include <fmt/format.h>
 
 #include <tradpal/core/error.hpp>
+#include <tradpal/core/text.hpp>
 #include <tradpal/research/heatmap.hpp>
 
 namespace tradpal::research {
 namespace {
-
-std::string escape(std::string_view text) {
-    std::string out;
-    for (const char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
 
 /// From pale yellow (t = 0, worst) to dark blue (t = 1, best).
 std::string color(double t) {
@@ -82,7 +60,7 @@ std::string heatmap_svg(const Heatmap& map) {
         "viewBox=\"0 0 {:.0f} {:.0f}\" font-family=\"system-ui,sans-serif\" font-size=\"11\">\n"
         "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n"
         "<text x=\"{:.0f}\" y=\"22\" font-size=\"14\" font-weight=\"600\">{}</text>\n",
-        width, height, width, height, left, escape(map.title));
+        width, height, width, height, left, escape_markup(map.title));
     for (std::size_t y = 0; y < ny; ++y) {
         for (std::size_t x = 0; x < nx; ++x) {
             const double v = map.cells[y * nx + x];
@@ -97,8 +75,8 @@ std::string heatmap_svg(const Heatmap& map) {
                            "fill=\"{}\"><title>{}={} {}={}: {}</title></rect>\n",
                            left + static_cast<double>(x) * cw,
                            top + static_cast<double>(ny - 1 - y) * ch, cw + 0.3, ch + 0.3, fill,
-                           escape(map.x_name), escape(map.x_values[x]), escape(map.y_name),
-                           escape(map.y_values[y]),
+                           escape_markup(map.x_name), escape_markup(map.x_values[x]),
+                           escape_markup(map.y_name), escape_markup(map.y_values[y]),
                            std::isfinite(v) ? fmt::format("{:.4g}", v) : std::string("none"));
         }
     }
@@ -107,21 +85,21 @@ std::string heatmap_svg(const Heatmap& map) {
         fmt::format_to(std::back_inserter(svg),
                        "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n",
                        left + (static_cast<double>(x) + 0.5) * cw, top + plot_height + 16,
-                       escape(map.x_values[x]));
+                       escape_markup(map.x_values[x]));
     }
     const std::size_t y_stride = label_stride(ch, 16);
     for (std::size_t y = 0; y < ny; y += y_stride) {
         fmt::format_to(std::back_inserter(svg),
                        "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n", left - 6,
                        top + (static_cast<double>(ny - 1 - y) + 0.5) * ch + 4,
-                       escape(map.y_values[y]));
+                       escape_markup(map.y_values[y]));
     }
     fmt::format_to(std::back_inserter(svg),
                    "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\" font-size=\"12\">{}"
                    "</text>\n<text transform=\"translate(16 {:.1f}) rotate(-90)\" "
                    "text-anchor=\"middle\" font-size=\"12\">{}</text>\n",
-                   left + plot_width / 2, top + plot_height + 40, escape(map.x_name),
-                   top + plot_height / 2, escape(map.y_name));
+                   left + plot_width / 2, top + plot_height + 40, escape_markup(map.x_name),
+                   top + plot_height / 2, escape_markup(map.y_name));
     // The legend: the colour ramp from worst to best with its values.
     const double lx = left + plot_width + 30;
     constexpr int steps = 20;

@@ -76,6 +76,26 @@ bool is_config_axis(std::string_view name) {
     return std::find(std::begin(kConfigAxes), std::end(kConfigAxes), name) != std::end(kConfigAxes);
 }
 
+/// The metrics of one set: sma_cross straight from the shared averages (its crossings are
+/// found during the simulation), other strategies through their signal arrays.
+bt::Metrics run_set(const bt::StrategySpec& spec, const bt::Config& config,
+                    const BarSeriesView& bars, std::span<const double> atr, bt::AverageMemo& memo,
+                    bt::SimulationWorkspace& workspace) {
+    if (spec.name() == "sma_cross") {
+        const bool ema = spec.get("ma") != 0;
+        const auto fast = memo.average(ema, spec.integer("fast"), bars.close());
+        const auto slow = memo.average(ema, spec.integer("slow"), bars.close());
+        return bt::simulate_cross_metrics(bars, *fast, *slow, spec.allow_short(), spec.protection(),
+                                          config, atr, workspace);
+    }
+    const bt::SignalSet signals = bt::build_signals(spec, bars, &memo).value();
+    return bt::simulate_metrics(bars, bt::SignalView::of(signals), config, atr, workspace);
+}
+
+}  // namespace
+
+namespace detail {
+
 PreparedSet prepare(const SweepRequest& request, std::uint64_t set) {
     PreparedSet out;
     out.config = request.config;
@@ -118,23 +138,7 @@ PreparedSet prepare(const SweepRequest& request, std::uint64_t set) {
     return out;
 }
 
-/// The metrics of one set: sma_cross straight from the shared averages (its crossings are
-/// found during the simulation), other strategies through their signal arrays.
-bt::Metrics run_set(const bt::StrategySpec& spec, const bt::Config& config,
-                    const BarSeriesView& bars, std::span<const double> atr, bt::AverageMemo& memo,
-                    bt::SimulationWorkspace& workspace) {
-    if (spec.name() == "sma_cross") {
-        const bool ema = spec.get("ma") != 0;
-        const auto fast = memo.average(ema, spec.integer("fast"), bars.close());
-        const auto slow = memo.average(ema, spec.integer("slow"), bars.close());
-        return bt::simulate_cross_metrics(bars, *fast, *slow, spec.allow_short(), spec.protection(),
-                                          config, atr, workspace);
-    }
-    const bt::SignalSet signals = bt::build_signals(spec, bars, &memo).value();
-    return bt::simulate_metrics(bars, bt::SignalView::of(signals), config, atr, workspace);
-}
-
-}  // namespace
+}  // namespace detail
 
 Result<RankMetric> parse_metric(std::string_view name) {
     std::vector<std::string_view> names;

@@ -25,6 +25,9 @@ struct PreparedSet {
     std::string refusal;
 };
 
+/// Set `set` of the request: its strategy and config, or why the strategy refuses it.
+PreparedSet prepare(const SweepRequest& request, std::uint64_t set);
+
 /// True when a ranks before b.
 struct Better {
     const RankMetric* metric;

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <algorithm>
-#include <cstdlib>
 
 #include <fmt/format.h>
 
 #include <tradpal/backtest/simulator.hpp>
 #include <tradpal/research/walkforward.hpp>
+
+#include "sweep_engine.hpp"
 
 namespace tradpal::research {
 
@@ -16,40 +17,6 @@ namespace {
 /// Index of the first bar at or after t.
 std::size_t first_at(std::span<const std::int64_t> ts, std::int64_t t) {
     return static_cast<std::size_t>(std::lower_bound(ts.begin(), ts.end(), t) - ts.begin());
-}
-
-/// The strategy of grid set `set` with the request's fixed parameters (the set ranked first,
-/// so the strategy accepts it).
-bt::StrategySpec spec_of(const SweepRequest& request, std::uint64_t set) {
-    std::vector<std::string> params = request.fixed;
-    for (std::string& assignment : request.grid.assignments(set)) {
-        const std::string name = assignment.substr(0, assignment.find('='));
-        if (std::find(std::begin(kConfigAxes), std::end(kConfigAxes), name) ==
-            std::end(kConfigAxes)) {
-            params.push_back(std::move(assignment));
-        }
-    }
-    return bt::StrategySpec::make(request.strategy, params, request.rules).value();
-}
-
-/// The config of grid set `set`: the request's with the set's cost axes applied.
-bt::Config config_of(const SweepRequest& request, std::uint64_t set) {
-    bt::Config config = request.config;
-    for (const std::string& assignment : request.grid.assignments(set)) {
-        const std::size_t equals = assignment.find('=');
-        const std::string name = assignment.substr(0, equals);
-        const double value = std::strtod(assignment.c_str() + equals + 1, nullptr);
-        if (name == "commission") {
-            config.costs.commission = value;
-        } else if (name == "commission_fixed") {
-            config.costs.commission_fixed = value;
-        } else if (name == "slippage_bps") {
-            config.costs.slippage_bps = value;
-        } else if (name == "size_fraction") {
-            config.sizing.size_fraction = value;
-        }
-    }
-    return config;
 }
 
 }  // namespace
@@ -112,7 +79,8 @@ Result<WalkForwardResult> walk_forward(
 
         // Signals from the first bar on, so that the test window starts warm; the test window
         // trades them alone, with the equity carried over.
-        const bt::StrategySpec spec = spec_of(request, *w.chosen);
+        const detail::PreparedSet chosen = detail::prepare(request, *w.chosen);
+        const bt::StrategySpec& spec = *chosen.spec;  // it ranked first, so it was accepted
         const bt::SignalSet signals =
             bt::build_signals(spec, series.bars.slice(0, test_end)).value();
         const std::size_t count = test_end - test_begin;
@@ -121,7 +89,7 @@ Result<WalkForwardResult> walk_forward(
         view.long_exit = view.long_exit.subspan(test_begin, count);
         view.short_entry = view.short_entry.subspan(test_begin, count);
         view.short_exit = view.short_exit.subspan(test_begin, count);
-        bt::Config config = config_of(request, *w.chosen);
+        bt::Config config = chosen.config;
         config.cash = cash;
         const bt::SymbolSeries test{series.name, series.bars.slice(test_begin, count)};
         const bt::BacktestResult run = bt::simulate(test, view, config);

@@ -28,4 +28,32 @@ inline std::string to_lower(std::string_view s) {
     return out;
 }
 
+/// `text` safe inside HTML, SVG or XML text and attribute values: & < > " ' escaped.
+inline std::string escape_markup(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
+        }
+    }
+    return out;
+}
+
 }  // namespace tradpal
