@@ -78,12 +78,13 @@ void midprice(std::span<const double> high, std::span<const double> low, int per
 
 // ---- streaming forms: update() returns the new value (NaN until ready()).
 
-/// Streaming MEDPRICE.
-class MedPrice {
+/// Streaming form of a price computed from each bar alone: ready from the first bar.
+template <double (*Formula)(const Bar&) noexcept>
+class BarPrice {
 public:
     double update(const Bar& bar) noexcept {
         started_ = true;
-        return value_ = median_price(bar.high, bar.low);
+        return value_ = Formula(bar);
     }
     bool ready() const noexcept { return started_; }
     double value() const noexcept { return value_; }
@@ -94,37 +95,20 @@ private:
     bool started_ = false;
 };
 
-/// Streaming TYPPRICE.
-class TypPrice {
-public:
-    double update(const Bar& bar) noexcept {
-        started_ = true;
-        return value_ = typical_price(bar.high, bar.low, bar.close);
-    }
-    bool ready() const noexcept { return started_; }
-    double value() const noexcept { return value_; }
-    void values(std::span<double> out) const noexcept { out[0] = value_; }
+inline double median_price_of(const Bar& bar) noexcept {
+    return median_price(bar.high, bar.low);
+}
+inline double typical_price_of(const Bar& bar) noexcept {
+    return typical_price(bar.high, bar.low, bar.close);
+}
+inline double weighted_close_price_of(const Bar& bar) noexcept {
+    return weighted_close_price(bar.high, bar.low, bar.close);
+}
 
-private:
-    double value_ = kNaN;
-    bool started_ = false;
-};
-
-/// Streaming WCLPRICE.
-class WclPrice {
-public:
-    double update(const Bar& bar) noexcept {
-        started_ = true;
-        return value_ = weighted_close_price(bar.high, bar.low, bar.close);
-    }
-    bool ready() const noexcept { return started_; }
-    double value() const noexcept { return value_; }
-    void values(std::span<double> out) const noexcept { out[0] = value_; }
-
-private:
-    double value_ = kNaN;
-    bool started_ = false;
-};
+/// Streaming MEDPRICE, TYPPRICE and WCLPRICE.
+using MedPrice = BarPrice<&median_price_of>;
+using TypPrice = BarPrice<&typical_price_of>;
+using WclPrice = BarPrice<&weighted_close_price_of>;
 
 /// Streaming MAX.
 class Max {
