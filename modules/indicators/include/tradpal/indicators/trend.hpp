@@ -257,13 +257,16 @@ inline SarState sar_start(double high0, double low0, double high1, double low1,
 
 // ---- streaming forms: update() returns the new value (NaN until ready()).
 
-/// Streaming +DI.
-class PlusDi {
+/// Streaming +DI (Plus = true) and -DI: 100 x the smoothed directional movement over the
+/// smoothed true range (0 when the range is 0).
+template <bool Plus>
+class DirectionalIndicator {
 public:
-    explicit PlusDi(int period) : sums_(period) {}
+    explicit DirectionalIndicator(int period) : sums_(period) {}
     double update(double high, double low, double close) noexcept {
         if (sums_.update(high, low, close)) {
-            value_ = detail::is_zero(sums_.range()) ? 0.0 : 100.0 * (sums_.plus() / sums_.range());
+            const double movement = Plus ? sums_.plus() : sums_.minus();
+            value_ = detail::is_zero(sums_.range()) ? 0.0 : 100.0 * (movement / sums_.range());
         }
         return value_;
     }
@@ -276,26 +279,8 @@ private:
     detail::DirectionalSums sums_;
     double value_ = kNaN;
 };
-
-/// Streaming -DI.
-class MinusDi {
-public:
-    explicit MinusDi(int period) : sums_(period) {}
-    double update(double high, double low, double close) noexcept {
-        if (sums_.update(high, low, close)) {
-            value_ = detail::is_zero(sums_.range()) ? 0.0 : 100.0 * (sums_.minus() / sums_.range());
-        }
-        return value_;
-    }
-    void update(const Bar& bar) noexcept { update(bar.high, bar.low, bar.close); }
-    bool ready() const noexcept { return sums_.smoothed(); }
-    double value() const noexcept { return value_; }
-    void values(std::span<double> out) const noexcept { out[0] = value_; }
-
-private:
-    detail::DirectionalSums sums_;
-    double value_ = kNaN;
-};
+using PlusDi = DirectionalIndicator<true>;
+using MinusDi = DirectionalIndicator<false>;
 
 /// Streaming ADX: the mean of the first `period` DX values, then Wilder-smoothed as
 /// adx * (period - 1) / period + dx / period (TA-Lib divides the sum; same reason as above).
