@@ -264,7 +264,7 @@ int run_backtest_command(Context& ctx, BacktestArgs& a) {
         }
         std::cout << fmt::format("{} backtests, {} bars in {} on {} threads\n", series.size(),
                                  with_commas(bars), format_seconds(run_seconds),
-                                 std::min<std::size_t>(series.size(), ctx.threads()));
+                                 std::min<std::size_t>(series.size(), ctx.thread_count()));
     }
     return 0;
 }

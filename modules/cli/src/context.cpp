@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "context.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <limits>
+#include <thread>
 
 #include <tradpal/core/file.hpp>
 
@@ -22,6 +24,11 @@ std::size_t Context::chunk_rows() const noexcept {
 int Context::threads() const noexcept {
     const ParallelSettings& p = settings.values.parallel;
     return p.enabled ? static_cast<int>(p.max_workers) : 1;
+}
+
+int Context::thread_count() const noexcept {
+    const int n = threads();
+    return n > 0 ? n : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
 void Context::print_json(const nlohmann::json& doc) {

@@ -30,6 +30,8 @@ struct Context {
     std::size_t chunk_rows() const noexcept;
     /// Worker threads for parallel work ([parallel] enabled and max_workers; 0 = all cores).
     int threads() const noexcept;
+    /// The number of threads threads() stands for (all cores resolved), for reports.
+    int thread_count() const noexcept;
     /// Prints a JSON document on stdout.
     static void print_json(const nlohmann::json& doc);
 };

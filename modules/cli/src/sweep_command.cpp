@@ -3,7 +3,6 @@
 #include <chrono>
 #include <cmath>
 #include <iostream>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -318,7 +317,7 @@ int run_sweep_here(Context& ctx, SweepArgs& a, const research::MpiSession* sessi
         with_commas(sets_run), series.size(), with_commas(outcome.evaluated),
         format_seconds(seconds),
         with_commas(static_cast<std::uint64_t>(set_bars / std::max(seconds, 1e-9))),
-        ctx.threads() > 0 ? ctx.threads() : static_cast<int>(std::thread::hardware_concurrency()));
+        ctx.thread_count());
     if (outcome.skipped > 0) {
         std::cout << fmt::format("skipped {} runs the strategy refuses, e.g.:\n",
                                  with_commas(outcome.skipped));
