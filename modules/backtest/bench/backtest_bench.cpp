@@ -19,11 +19,7 @@ const BarSeries& bars_1m(std::size_t n) {
     if (it == cache.end()) {
         data::SyntheticSpec spec;
         spec.bars = n;
-        data::SyntheticMarket market(spec);
-        BarSeries out;
-        out.reserve(n);
-        market.generate(n, out);
-        it = cache.emplace(n, std::move(out)).first;
+        it = cache.emplace(n, data::synthetic_bars(spec)).first;
     }
     return it->second;
 }

@@ -32,6 +32,14 @@ SyntheticMarket::SyntheticMarket(const SyntheticSpec& spec) : spec_(spec), rng_(
     next_ = spec.timeframe.bucket_start(spec.start);
 }
 
+BarSeries synthetic_bars(const SyntheticSpec& spec) {
+    SyntheticMarket market(spec);
+    BarSeries out;
+    out.reserve(spec.bars);
+    market.generate(spec.bars, out);
+    return out;
+}
+
 void SyntheticMarket::generate(std::size_t count, BarSeries& out) {
     const double minutes =
         static_cast<double>(spec_.timeframe.nominal_ns()) / static_cast<double>(kNanosPerMinute);

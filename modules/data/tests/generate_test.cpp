@@ -11,29 +11,22 @@
 namespace tradpal::data {
 namespace {
 
-BarSeries generate(const SyntheticSpec& spec) {
-    SyntheticMarket m(spec);
-    BarSeries out;
-    m.generate(spec.bars, out);
-    return out;
-}
-
 TEST(SyntheticMarket, SameSeedGivesIdenticalBars) {
     SyntheticSpec spec;
     spec.bars = 5000;
-    const BarSeries a = generate(spec);
-    const BarSeries b = generate(spec);
+    const BarSeries a = synthetic_bars(spec);
+    const BarSeries b = synthetic_bars(spec);
     ASSERT_EQ(a.size(), b.size());
     EXPECT_EQ(std::memcmp(a.view().close().data(), b.view().close().data(), a.size() * 8), 0);
     EXPECT_EQ(std::memcmp(a.view().volume().data(), b.view().volume().data(), a.size() * 8), 0);
     spec.seed = 43;
-    EXPECT_NE(generate(spec).bar(10).close, a.bar(10).close);
+    EXPECT_NE(synthetic_bars(spec).bar(10).close, a.bar(10).close);
 }
 
 TEST(SyntheticMarket, BarsAreValidAndConsecutive) {
     SyntheticSpec spec;
     spec.bars = 20'000;
-    const BarSeries s = generate(spec);
+    const BarSeries s = synthetic_bars(spec);
     Validator v(spec.timeframe);
     v.consume(s, 0);
     EXPECT_FALSE(v.report().has_errors());
@@ -50,7 +43,7 @@ TEST(SyntheticMarket, VolatilityIsNearTheTarget) {
     spec.timeframe = Timeframe("1h");
     spec.bars = 24 * 365 * 4;
     spec.jumps_per_year = 0;
-    const BarSeries s = generate(spec);
+    const BarSeries s = synthetic_bars(spec);
     double sum = 0;
     double sq = 0;
     for (std::size_t i = 0; i < s.size(); ++i) {
@@ -78,7 +71,7 @@ TEST(GenerateSeries, WritesAndProtectsOtherData) {
     const SeriesMeta meta = generate_series(store, spec, "synthetic", false);
     EXPECT_EQ(meta.rows, 70'000U);
     const StoredSeries s = store.open(meta.key).value();
-    EXPECT_EQ(s.view().close()[69'999], generate(spec).bar(69'999).close);
+    EXPECT_EQ(s.view().close()[69'999], synthetic_bars(spec).bar(69'999).close);
     EXPECT_EQ(generate_series(store, spec, "synthetic", false).version,
               2U);  // regenerating is fine
 

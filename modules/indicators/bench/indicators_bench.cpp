@@ -38,11 +38,7 @@ const BarSeries& bench_bars() {
     static const BarSeries series = [] {
         data::SyntheticSpec spec;
         spec.bars = kBars;
-        data::SyntheticMarket market(spec);
-        BarSeries out;
-        out.reserve(kBars);
-        market.generate(kBars, out);
-        return out;
+        return data::synthetic_bars(spec);
     }();
     return series;
 }

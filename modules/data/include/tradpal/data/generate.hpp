@@ -55,6 +55,9 @@ private:
     Timestamp next_;
 };
 
+/// The `spec.bars` bars of a SyntheticMarket, in memory (benchmarks and tests).
+BarSeries synthetic_bars(const SyntheticSpec& spec);
+
 /// Writes `spec.bars` synthetic bars as series (source, spec.symbol, spec.timeframe), replacing
 /// an earlier generated series. Throws: tradpal::Exception (AlreadyExists when the series holds
 /// data that was not generated and `force` is false; Locked; IoError).
