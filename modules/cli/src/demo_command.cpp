@@ -6,15 +6,14 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <tradpal/backtest/engine.hpp>
 #include <tradpal/backtest/report.hpp>
-#include <tradpal/backtest/simulator.hpp>
 #include <tradpal/backtest/strategies.hpp>
 #include <tradpal/core/output.hpp>
 #include <tradpal/data/generate.hpp>
 #include <tradpal/data/resample.hpp>
 #include <tradpal/data/validate.hpp>
 #include <tradpal/indicators/registry.hpp>
+#include <tradpal/research/multi.hpp>
 
 #include "context.hpp"
 #include "output.hpp"
@@ -125,14 +124,13 @@ int run_demo(Context& ctx, const DemoArgs& a) {
     const bt::StrategySpec strategy_spec = bt::StrategySpec::make("sma_cross", params).value();
     const bt::SymbolSeries traded{spec.symbol, minutes.view()};
     t0 = std::chrono::steady_clock::now();
-    auto strategy = bt::make_strategy(strategy_spec).value();
-    const bt::BacktestResult result = bt::run_backtest(traded, *strategy, bt::Config{});
+    const bt::BacktestResult result =
+        research::run_one(traded, strategy_spec, bt::Config{}, research::Engine::Event);
     add_step("backtest sma_cross, event-driven", a.bars, result.equity.size(), seconds_since(t0));
     t0 = std::chrono::steady_clock::now();
-    const bt::SignalSet signal_set = bt::build_signals(strategy_spec, traded.bars).value();
     const bt::BacktestResult vectorized =
-        bt::simulate(traded, bt::SignalView::of(signal_set), bt::Config{});
-    add_step("backtest sma_cross, vectorized", a.bars, vectorized.trades.size(), seconds_since(t0));
+        research::run_one(traded, strategy_spec, bt::Config{}, research::Engine::Vectorized);
+    add_step("backtest sma_cross, vectorized", a.bars, vectorized.equity.size(), seconds_since(t0));
     if (vectorized.equity != result.equity || vectorized.trades.size() != result.trades.size()) {
         throw Exception(ErrorCode::Internal, "the two backtest engines disagree");
     }
