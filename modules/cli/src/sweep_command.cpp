@@ -119,7 +119,10 @@ research::SweepRequest request_of(const SweepArgs& a) {
     request.rules = a.strategy.rules;
     request.grid = research::ParameterGrid::make(std::move(axes)).value();
     request.config = make_config(a.execution);
-    request.sets = request.grid.sample(a.random > 0 ? a.random : request.grid.size(), a.seed);
+    // The genetic search picks its own sets: a grid too large to run whole is not listed.
+    if (a.optimizer != "genetic") {
+        request.sets = request.grid.sample(a.random > 0 ? a.random : request.grid.size(), a.seed);
+    }
     return request;
 }
 
