@@ -54,6 +54,7 @@ Result<WalkForwardResult> walk_forward(
     bt::EquityStats stats(request.config.cash);
     double cash = request.config.cash;
     std::optional<std::uint64_t> previous;
+    std::optional<std::pair<std::uint64_t, bt::SignalSet>> signals;
     SweepOptions sweep;
     sweep.metric = options.metric;
     sweep.top = 1;
@@ -78,13 +79,16 @@ Result<WalkForwardResult> walk_forward(
         previous = w.chosen;
 
         // Signals from the first bar on, so that the test window starts warm; the test window
-        // trades them alone, with the equity carried over.
+        // trades them alone, with the equity carried over. A signal depends on the bars up to
+        // its own only, so one set's signals over the whole series serve every window that
+        // chooses it (kept while consecutive windows do).
         const detail::PreparedSet chosen = detail::prepare(request, *w.chosen);
-        const bt::StrategySpec& spec = *chosen.spec;  // it ranked first, so it was accepted
-        const bt::SignalSet signals =
-            bt::build_signals(spec, series.bars.slice(0, test_end)).value();
+        if (!signals || signals->first != *w.chosen) {
+            // It ranked first, so the strategy accepted it.
+            signals.emplace(*w.chosen, bt::build_signals(*chosen.spec, series.bars).value());
+        }
         const std::size_t count = test_end - test_begin;
-        bt::SignalView view = bt::SignalView::of(signals);
+        bt::SignalView view = bt::SignalView::of(signals->second);
         view.long_entry = view.long_entry.subspan(test_begin, count);
         view.long_exit = view.long_exit.subspan(test_begin, count);
         view.short_entry = view.short_entry.subspan(test_begin, count);
