@@ -111,6 +111,25 @@ void BM_SimulateMetricsSlowCross(benchmark::State& state) {
 }
 BENCHMARK(BM_SimulateMetricsSlowCross)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 
+/// The simulator from the two averages of sma_cross, finding the crossings as it goes: what
+/// one parameter set of `tradpal sweep` costs once the averages are shared.
+void BM_SimulateCrossMetrics(benchmark::State& state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    const BarSeries& bars = bars_1m(n);
+    std::vector<double> fast(n);
+    std::vector<double> slow(n);
+    signals::sma(bars.view().close(), 10, fast);
+    signals::sma(bars.view().close(), 30, slow);
+    const Config config;
+    SimulationWorkspace workspace;
+    for (auto _ : state) {
+        Metrics m = simulate_cross_metrics(bars, fast, slow, false, {}, config, {}, workspace);
+        benchmark::DoNotOptimize(m.final_value);
+    }
+    set_bars_per_second(state, n);
+}
+BENCHMARK(BM_SimulateCrossMetrics)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+
 /// The vectorized simulator keeping trades, fills and the equity column.
 void BM_SimulateDetailed(benchmark::State& state) {
     const auto n = static_cast<std::size_t>(state.range(0));

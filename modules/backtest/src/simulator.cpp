@@ -115,14 +115,66 @@ struct CrossDecider {
         return {};
     }
 
-    /// Whether operator() could trade at bar i, given the position: flat, a cross up (or
-    /// down, with shorts); long, a cross down; short, a cross up. Marking runs stop there.
-    auto event_test(double position) const noexcept {
-        const bool want_up = position <= 0;
-        const bool want_down = position > 0 || (position == 0 && allow_short);
-        return [this, want_up, want_down](std::size_t i) {
-            return (want_up && up(i)) || (want_down && down(i));
+    /// The first bar from i on at which operator() could trade, given the position: flat, a
+    /// cross up (or either cross, with shorts); long, a cross down; short, a cross up.
+    std::size_t next_event(std::size_t i, std::size_t n, double position) const noexcept {
+        if (position > 0) {
+            return next_cross<false>(i, n);
+        }
+        if (position < 0 || !allow_short) {
+            return next_cross<true>(i, n);
+        }
+        // Flat with shorts allowed happens only before the first trade.
+        while (i < n && !up(i) && !down(i)) {
+            ++i;
+        }
+        return i;
+    }
+
+private:
+    /// The first bar from i on where a crosses b upwards (Up) or downwards: alternately the
+    /// first bar beyond b, which is a crossing when the bar before was not, and the first bar
+    /// back from beyond. Each search reads the lines as vectors.
+    template <bool Up>
+    std::size_t next_cross(std::size_t i, std::size_t n) const noexcept {
+        const auto beyond = [](auto x, auto y) {
+            if constexpr (Up) {
+                return x > y;
+            } else {
+                return x < y;
+            }
         };
+        const auto not_beyond = [beyond](auto x, auto y) {
+            return beyond(x, y) == 0;
+        };
+        while (true) {
+            const std::size_t j = first_where(i, n, beyond);
+            if (j == n || (Up ? up(j) : down(j))) {
+                return j;
+            }
+            i = first_where(j + 1, n, not_beyond);
+        }
+    }
+
+    /// The first bar from i on where test(a, b) holds (n if none); `test` takes doubles or
+    /// detail::Lanes.
+    template <class Test>
+    std::size_t first_where(std::size_t i, std::size_t n, Test test) const noexcept {
+        using detail::kLanes;
+        using detail::load_lanes;
+        for (; i + 4 * kLanes <= n; i += 4 * kLanes) {
+            const auto hit = test(load_lanes(a + i), load_lanes(b + i)) |
+                             test(load_lanes(a + i + kLanes), load_lanes(b + i + kLanes)) |
+                             test(load_lanes(a + i + 2 * kLanes), load_lanes(b + i + 2 * kLanes)) |
+                             test(load_lanes(a + i + 3 * kLanes), load_lanes(b + i + 3 * kLanes));
+            if ((hit[0] | hit[1]) != 0) {
+                break;
+            }
+        }
+        while (i < n && !test(a[i], b[i])) {
+            ++i;
+        }
+        return i;
     }
 };
 
@@ -192,14 +244,14 @@ public:
         for (std::size_t i = 0; i < n; ++i) {
             if (!pending_ && !armed_) {
                 // Until the next signal that can trade, nothing changes but the marks.
-                if constexpr (requires { decide_.event_test(0.0); }) {
-                    // Deciders that compute their signals find and mark the run in one pass.
-                    i = mark_run(i, n, equity_out, decide_.event_test(position_));
-                } else {
-                    const std::size_t next = decide_.next_event(i, n, position_);
-                    mark_run(i, next, equity_out, [](std::size_t) { return false; });
-                    i = next;
+                const std::size_t next = decide_.next_event(i, n, position_);
+                if (next + 1 < n) {
+                    // An order decided at this close fills at the next open: a line that the
+                    // marking did not bring into the cache.
+                    __builtin_prefetch(bars_.open().data() + next + 1);
                 }
+                mark_run(i, next, equity_out);
+                i = next;
                 if (i == n) {
                     break;
                 }
@@ -254,41 +306,41 @@ public:
     }
 
 private:
-    /// Observes bars from `begin` until stop(i) or `end` (returned), over which the position
-    /// and the cash stay as they are, with detail::mark's arithmetic specialised to the side of
-    /// the position.
-    template <class Stop>
-    std::size_t mark_run(std::size_t begin, std::size_t end, double* equity_out, Stop stop) {
+    /// Observes bars [begin, end), over which the position and the cash stay as they are,
+    /// with detail::mark's arithmetic specialised to the side of the position (each lambda
+    /// takes a close or four of them).
+    void mark_run(std::size_t begin, std::size_t end, double* equity_out) {
         const std::int64_t* ts = bars_.ts().data();
         const double* close = bars_.close().data();
         const double cash = cash_;
         const double position = position_;
         const double entry_price = tracker_.trade.entry_price;
         if (position > 0) {
-            return stats_.observe_until(
+            stats_.observe_range(
                 ts, close, begin, end, true,
-                [=](double c) {
-                    const double unrealized = position * (c - entry_price);
-                    double total = 0.0;
+                [=](auto c) {
+                    const auto unrealized = position * (c - entry_price);
+                    auto total = detail::splat<decltype(c)>(0.0);
                     total += position * c - unrealized;
                     total += unrealized;
                     return cash + total;
                 },
-                stop, equity_out);
-        }
-        if (position < 0) {
-            return stats_.observe_until(
+                equity_out);
+        } else if (position < 0) {
+            stats_.observe_range(
                 ts, close, begin, end, true,
-                [=](double c) {
-                    double total = 0.0;
+                [=](auto c) {
+                    auto total = detail::splat<decltype(c)>(0.0);
                     total += position * c;
                     return cash + total;
                 },
-                stop, equity_out);
+                equity_out);
+        } else if (begin < end) {
+            const double flat = detail::mark(cash, position, entry_price, close[begin]);
+            stats_.observe_range(
+                ts, close, begin, end, false,
+                [=](auto c) { return detail::splat<decltype(c)>(flat); }, equity_out);
         }
-        const double flat = detail::mark(cash, position, entry_price, close[begin]);
-        return stats_.observe_until(
-            ts, close, begin, end, false, [=](double) { return flat; }, stop, equity_out);
     }
 
     std::size_t unfilled() const noexcept {

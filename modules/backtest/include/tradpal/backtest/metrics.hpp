@@ -4,8 +4,10 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 #include <tradpal/backtest/types.hpp>
@@ -48,6 +50,32 @@ struct Metrics {
     std::int64_t end_ns = 0;
 };
 
+namespace detail {
+
+/// Two doubles operated on element by element (the GCC/Clang vector extension; one SSE2
+/// register, the x86-64 baseline): each lane gets the IEEE operation a double would, so vector
+/// and scalar code give the same bits.
+using Lanes = double __attribute__((vector_size(16)));
+inline constexpr std::size_t kLanes = sizeof(Lanes) / sizeof(double);
+
+inline Lanes load_lanes(const double* p) noexcept {
+    Lanes v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/// `value` as a T (double or Lanes).
+template <class T>
+T splat(double value) noexcept {
+    if constexpr (std::is_same_v<T, double>) {
+        return value;
+    } else {
+        return T{value, value};
+    }
+}
+
+}  // namespace detail
+
 /// Per-bar equity statistics gathered in the same pass that produces the equity: drawdown
 /// and its duration, daily returns (UTC days), exposure, mean equity. Both engines feed one of
 /// these bar by bar, so their metrics are the same numbers, not merely close ones.
@@ -71,27 +99,58 @@ public:
         in_position_bars_ += in_position ? 1 : 0;
     }
 
-    /// Bars from `begin` up to the first where stop(i) holds (or `end`, which it returns), over
-    /// which the position and the cash do not change, each valued at mark(close[i]) (also
-    /// written to equity_out when it is not null). The same arithmetic as observe() bar by
-    /// bar, with the running state kept in registers, and finding where the run ends in the
-    /// same pass.
-    template <class Mark, class Stop>
-    std::size_t observe_until(const std::int64_t* ts, const double* close, std::size_t begin,
-                              std::size_t end, bool in_position, Mark mark, Stop stop,
-                              double* equity_out) {
+    /// Bars [begin, end), over which the position and the cash do not change, each valued at
+    /// mark(close[i]) (also written to equity_out when it is not null): the same arithmetic as
+    /// observe() bar by bar. Blocks of kBlock bars are valued as vectors (`mark` takes a double
+    /// or detail::Lanes); a block that neither reaches the running peak nor starts a day only
+    /// moves the trough, which is its minimum, so only such blocks are stepped bar by bar.
+    template <class Mark>
+    void observe_range(const std::int64_t* ts, const double* close, std::size_t begin,
+                       std::size_t end, bool in_position, Mark mark, double* equity_out) {
         State s = s_;
         std::size_t i = begin;
-        for (; i < end && !stop(i); ++i) {
+        while (i < end) {
+            if (i + kBlock <= end && ts[i + kBlock - 1] < s.next_day_ns) {
+                detail::Lanes block[kBlock / detail::kLanes];
+                for (std::size_t k = 0; k < kBlock / detail::kLanes; ++k) {
+                    block[k] = mark(detail::load_lanes(close + i + k * detail::kLanes));
+                }
+                if (equity_out != nullptr) {
+                    std::memcpy(equity_out + i, block, sizeof block);
+                }
+                detail::Lanes top = block[0];
+                detail::Lanes bottom = block[0];
+                for (std::size_t k = 1; k < kBlock / detail::kLanes; ++k) {
+                    top = block[k] > top ? block[k] : top;
+                    bottom = block[k] < bottom ? block[k] : bottom;
+                }
+                if (std::max(top[0], top[1]) < s.peak) {
+                    const double low = std::min(bottom[0], bottom[1]);
+                    if (low < s.trough) {
+                        s.trough = low;
+                    }
+                    s.last_equity = block[kBlock / detail::kLanes - 1][detail::kLanes - 1];
+                    s.bars += kBlock;
+                } else {
+                    for (std::size_t k = 0; k < kBlock; ++k) {
+                        step(s, ts[i + k], block[k / detail::kLanes][k % detail::kLanes]);
+                    }
+                }
+                i += kBlock;
+                continue;
+            }
             const double equity = mark(close[i]);
             step(s, ts[i], equity);
             if (equity_out != nullptr) {
                 equity_out[i] = equity;
             }
+            ++i;
+        }
+        if (end > begin) {
+            s.last_ns = ts[end - 1];
         }
         s_ = s;
-        in_position_bars_ += in_position ? i - begin : 0;
-        return i;
+        in_position_bars_ += in_position ? end - begin : 0;
     }
 
     std::size_t bars() const noexcept { return s_.bars; }
@@ -109,6 +168,7 @@ public:
 
 private:
     static constexpr std::int64_t kNanosPerDay = 86'400'000'000'000;
+    static constexpr std::size_t kBlock = 8;  // bars valued together by observe_range
 
     /// Everything a bar updates, in one plain struct so that a loop can keep it in registers.
     struct State {
