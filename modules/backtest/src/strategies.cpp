@@ -627,7 +627,8 @@ std::shared_ptr<const std::vector<double>> AverageMemo::average(bool ema, int pe
     {
         const std::lock_guard lock(mutex_);
         if (const auto it = cache_.find(key); it != cache_.end()) {
-            return it->second;
+            it->second.last_use = ++clock_;
+            return it->second.values;
         }
     }
     auto values = std::make_shared<std::vector<double>>(close.size());
@@ -637,14 +638,32 @@ std::shared_ptr<const std::vector<double>> AverageMemo::average(bool ema, int pe
         signals::sma(close, period, *values);
     }
     const std::lock_guard lock(mutex_);
+    // Another thread may have computed the same average meanwhile: keep the first.
+    if (const auto it = cache_.find(key); it != cache_.end()) {
+        it->second.last_use = ++clock_;
+        return it->second.values;
+    }
     const std::size_t bytes = values->size() * sizeof(double);
-    if (used_ + bytes > budget_) {
+    if (bytes > budget_) {
         return values;
     }
-    // Another thread may have computed the same average meanwhile: keep the first.
-    const auto [it, inserted] = cache_.try_emplace(key, values);
-    used_ += inserted ? bytes : 0;
-    return it->second;
+    make_room(bytes);
+    cache_.emplace(key, Entry{values, ++clock_});
+    used_ += bytes;
+    return values;
+}
+
+void AverageMemo::make_room(std::size_t bytes) {
+    while (used_ + bytes > budget_ && !cache_.empty()) {
+        auto oldest = cache_.begin();
+        for (auto it = cache_.begin(); it != cache_.end(); ++it) {
+            if (it->second.last_use < oldest->second.last_use) {
+                oldest = it;
+            }
+        }
+        used_ -= oldest->second.values->size() * sizeof(double);
+        cache_.erase(oldest);
+    }
 }
 
 Result<SignalSet> build_signals(const StrategySpec& spec, const BarSeriesView& bars,

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -6,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <tradpal/backtest/signals.hpp>
+#include <tradpal/backtest/strategies.hpp>
 #include <tradpal/data_testing/helpers.hpp>
 
 namespace tradpal::backtest {
@@ -202,6 +204,28 @@ TEST(Signals, CrossesNeedBothBarsAndIgnoreNaN) {
 TEST(Signals, InvalidPeriodsAreRejected) {
     EXPECT_THROW(signals::ExactMean(0), Exception);
     EXPECT_THROW(signals::Macd(26, 12, 9), Exception);
+}
+
+TEST(AverageMemo, SharesAveragesAndDropsTheLeastRecentlyUsedPastItsBudget) {
+    const std::vector<double> close = {1, 2, 3, 4, 5, 6, 7, 8};
+    AverageMemo memo(3 * close.size() * sizeof(double));  // room for three averages
+    const auto sma2 = memo.average(false, 2, close);
+    const auto sma3 = memo.average(false, 3, close);
+    const auto ema2 = memo.average(true, 2, close);
+    EXPECT_EQ(memo.average(false, 2, close), sma2);   // shared; now the most recent
+    const auto sma4 = memo.average(false, 4, close);  // evicts sma3, the least recently used
+    EXPECT_EQ(memo.average(false, 2, close), sma2);
+    EXPECT_EQ(memo.average(true, 2, close), ema2);
+    EXPECT_EQ(memo.average(false, 4, close), sma4);
+    const auto again = memo.average(false, 3, close);
+    EXPECT_NE(again, sma3);  // computed anew, with the same values after the warm-up
+    EXPECT_TRUE(std::equal(again->begin() + 2, again->end(), sma3->begin() + 2));
+    std::vector<double> expected(close.size());
+    signals::sma(close, 4, expected);
+    EXPECT_TRUE(std::equal(expected.begin() + 3, expected.end(), sma4->begin() + 3));
+
+    AverageMemo tiny(close.size() * sizeof(double) - 1);  // not even one: nothing is kept
+    EXPECT_NE(tiny.average(false, 2, close), tiny.average(false, 2, close));
 }
 
 }  // namespace

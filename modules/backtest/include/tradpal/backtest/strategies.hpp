@@ -101,8 +101,8 @@ struct SignalSet {
 };
 
 /// Moving averages of one series shared by many signal sets (a sweep): each (kind, period) is
-/// computed once and kept while `budget_bytes` lasts, after which averages are computed for
-/// the caller alone. Thread-safe.
+/// computed once and kept within `budget_bytes`; past it, the least recently used averages
+/// make room (a sweep in grid order keeps reusing the same few). Thread-safe.
 class AverageMemo {
 public:
     explicit AverageMemo(std::size_t budget_bytes = std::size_t{1} << 30) : budget_(budget_bytes) {}
@@ -113,8 +113,18 @@ public:
                                                        std::span<const double> close);
 
 private:
+    struct Entry {
+        std::shared_ptr<const std::vector<double>> values;
+        std::uint64_t last_use = 0;
+    };
+
+    /// Drops the least recently used averages until `bytes` more fit in the budget (callers
+    /// still holding one keep it alive).
+    void make_room(std::size_t bytes);
+
     std::mutex mutex_;
-    std::map<std::pair<bool, int>, std::shared_ptr<const std::vector<double>>> cache_;
+    std::map<std::pair<bool, int>, Entry> cache_;
+    std::uint64_t clock_ = 0;
     std::size_t used_ = 0;
     std::size_t budget_;
 };
