@@ -5,6 +5,16 @@
 #include <tradpal/backtest/metrics.hpp>
 
 namespace tradpal::backtest {
+
+std::vector<std::size_t> day_starts(std::span<const std::int64_t> ts) {
+    std::vector<std::size_t> starts;
+    for (std::size_t i = 0; i < ts.size(); ++i) {
+        if (i == 0 || EquityStats::utc_day(ts[i]) != EquityStats::utc_day(ts[i - 1])) {
+            starts.push_back(i);
+        }
+    }
+    return starts;
+}
 namespace {
 
 /// Sum with Neumaier's compensation: the daily returns are few, their mean should be exact

@@ -583,13 +583,28 @@ std::unique_ptr<Strategy> make_target_strategy(std::span<const double> target, b
     return std::make_unique<TargetStrategy>(target);
 }
 
+std::span<const std::size_t> SimulationWorkspace::days_of(const BarSeriesView& bars) {
+    const std::span<const std::int64_t> ts = bars.ts();
+    if (ts.empty()) {
+        return {};
+    }
+    if (ts.data() != days_ts_.data() || ts.size() != days_ts_.size() || ts.front() != days_first_ ||
+        ts.back() != days_last_) {
+        day_starts_ = day_starts(ts);
+        days_ts_ = ts;
+        days_first_ = ts.front();
+        days_last_ = ts.back();
+    }
+    return day_starts_;
+}
+
 Metrics simulate_cross_metrics(const BarSeriesView& bars, std::span<const double> a,
                                std::span<const double> b, bool allow_short, Protection protection,
                                const Config& config, std::span<const double> atr,
                                SimulationWorkspace& workspace) {
     check_length(a.size(), bars.size(), "the first line");
     check_length(b.size(), bars.size(), "the second line");
-    workspace.stats_.reset(config.cash);
+    workspace.stats_.reset(config.cash, workspace.days_of(bars));
     Simulation<CrossDecider, false> simulation(
         bars, config, workspace.stats_,
         CrossDecider{a.data(), b.data(), allow_short, &config.sizing, atr}, protection, nullptr);
@@ -599,7 +614,7 @@ Metrics simulate_cross_metrics(const BarSeriesView& bars, std::span<const double
 
 Metrics simulate_metrics(const BarSeriesView& bars, const SignalView& signals, const Config& config,
                          std::span<const double> atr, SimulationWorkspace& workspace) {
-    workspace.stats_.reset(config.cash);
+    workspace.stats_.reset(config.cash, workspace.days_of(bars));
     using Fast = Simulation<SignalDecider, false>;
     Fast simulation(bars, config, workspace.stats_, SignalDecider{signals, &config.sizing, atr},
                     signals.protection, nullptr);

@@ -624,33 +624,39 @@ std::string StrategySpec::canonical() const {
 std::shared_ptr<const std::vector<double>> AverageMemo::average(bool ema, int period,
                                                                 std::span<const double> close) {
     const std::pair key{ema, period};
-    {
-        const std::lock_guard lock(mutex_);
-        if (const auto it = cache_.find(key); it != cache_.end()) {
-            it->second.last_use = ++clock_;
-            return it->second.values;
-        }
-    }
-    auto values = std::make_shared<std::vector<double>>(close.size());
-    if (ema) {
-        signals::ema(close, period, *values);
-    } else {
-        signals::sma(close, period, *values);
-    }
-    const std::lock_guard lock(mutex_);
-    // Another thread may have computed the same average meanwhile: keep the first.
+    const std::size_t bytes = close.size() * sizeof(double);
+    std::promise<Values> promise;
+    std::unique_lock lock(mutex_);
     if (const auto it = cache_.find(key); it != cache_.end()) {
         it->second.last_use = ++clock_;
-        return it->second.values;
+        const std::shared_future<Values> known = it->second.values;
+        lock.unlock();  // wait, if it is still being computed, without holding the others up
+        return known.get();
     }
-    const std::size_t bytes = values->size() * sizeof(double);
-    if (bytes > budget_) {
+    if (bytes <= budget_) {
+        make_room(bytes);
+        cache_.emplace(key, Entry{promise.get_future().share(), bytes, ++clock_});
+        used_ += bytes;
+    }
+    lock.unlock();
+    try {
+        auto values = std::make_shared<std::vector<double>>(close.size());
+        if (ema) {
+            signals::ema(close, period, *values);
+        } else {
+            signals::sma(close, period, *values);
+        }
+        promise.set_value(values);
         return values;
+    } catch (...) {
+        promise.set_exception(std::current_exception());
+        lock.lock();
+        if (const auto it = cache_.find(key); it != cache_.end()) {
+            used_ -= it->second.bytes;
+            cache_.erase(it);
+        }
+        throw;
     }
-    make_room(bytes);
-    cache_.emplace(key, Entry{values, ++clock_});
-    used_ += bytes;
-    return values;
 }
 
 void AverageMemo::make_room(std::size_t bytes) {
@@ -661,7 +667,7 @@ void AverageMemo::make_room(std::size_t bytes) {
                 oldest = it;
             }
         }
-        used_ -= oldest->second.values->size() * sizeof(double);
+        used_ -= oldest->second.bytes;
         cache_.erase(oldest);
     }
 }

@@ -2,10 +2,12 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include <tradpal/backtest/metrics.hpp>
 #include <tradpal/backtest/signals.hpp>
 #include <tradpal/backtest/strategies.hpp>
 #include <tradpal/data_testing/helpers.hpp>
@@ -226,6 +228,37 @@ TEST(AverageMemo, SharesAveragesAndDropsTheLeastRecentlyUsedPastItsBudget) {
 
     AverageMemo tiny(close.size() * sizeof(double) - 1);  // not even one: nothing is kept
     EXPECT_NE(tiny.average(false, 2, close), tiny.average(false, 2, close));
+}
+
+TEST(AverageMemo, ConcurrentCallersShareOneAverageAndFailuresAreNotKept) {
+    std::vector<double> close(200'000);
+    for (std::size_t i = 0; i < close.size(); ++i) {
+        close[i] = 100 + std::sin(static_cast<double>(i) / 50.0);
+    }
+    AverageMemo memo;
+    std::vector<std::shared_ptr<const std::vector<double>>> got(8);
+    std::vector<std::thread> threads;
+    for (std::size_t t = 0; t < got.size(); ++t) {
+        threads.emplace_back([&, t] { got[t] = memo.average(false, 20, close); });
+    }
+    for (std::thread& thread : threads) {
+        thread.join();
+    }
+    for (const auto& values : got) {
+        EXPECT_EQ(values, got[0]);
+    }
+    // An invalid period throws for every caller, every time (no broken entry is left).
+    EXPECT_THROW(memo.average(false, 0, close), Exception);
+    EXPECT_THROW(memo.average(false, 0, close), Exception);
+}
+
+TEST(DayStarts, FirstBarOfEachUtcDayIncludingBefore1970) {
+    constexpr std::int64_t kDay = 86'400'000'000'000;
+    constexpr std::int64_t kHour = kDay / 24;
+    const std::vector<std::int64_t> ts = {-kDay - kHour, -kHour, -1,       0,
+                                          23 * kHour,    kDay,   kDay + 1, 3 * kDay};
+    EXPECT_EQ(day_starts(ts), (std::vector<std::size_t>{0, 1, 3, 5, 7}));
+    EXPECT_TRUE(day_starts({}).empty());
 }
 
 }  // namespace

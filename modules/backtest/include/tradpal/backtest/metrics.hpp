@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <span>
 #include <type_traits>
 #include <vector>
 
@@ -85,12 +86,15 @@ public:
         s_.day_reference = start_value;
     }
 
-    /// Starts over for a new run, keeping the memory of the daily returns.
-    void reset(double start_value) noexcept {
+    /// Starts over for a new run, keeping the memory of the daily returns. `day_starts`, when
+    /// given, is day_starts() of the bars about to be observed (it must stay alive): blocks of
+    /// bars then find their day boundaries there instead of reading every bar's time.
+    void reset(double start_value, std::span<const std::size_t> day_starts = {}) noexcept {
         std::vector<double> keep = std::move(daily_returns_);
         keep.clear();
         *this = EquityStats(start_value);
         daily_returns_ = std::move(keep);
+        day_starts_ = day_starts;
     }
 
     /// One bar (or one timeline step of a portfolio) at its close.
@@ -109,8 +113,11 @@ public:
                        std::size_t end, bool in_position, Mark mark, double* equity_out) {
         State s = s_;
         std::size_t i = begin;
+        // With a calendar: blocks run up to the next day's first bar (or `end`).
+        std::size_t limit = day_limit(i, end);
         while (i < end) {
-            if (i + kBlock <= end && ts[i + kBlock - 1] < s.next_day_ns) {
+            if (day_starts_.empty() ? i + kBlock <= end && ts[i + kBlock - 1] < s.next_day_ns
+                                    : i + kBlock <= limit) {
                 detail::Lanes block[kBlock / detail::kLanes];
                 for (std::size_t k = 0; k < kBlock / detail::kLanes; ++k) {
                     block[k] = mark(detail::load_lanes(close + i + k * detail::kLanes));
@@ -145,12 +152,20 @@ public:
                 equity_out[i] = equity;
             }
             ++i;
+            if (i > limit) {
+                limit = day_limit(i, end);
+            }
         }
         if (end > begin) {
             s.last_ns = ts[end - 1];
         }
         s_ = s;
         in_position_bars_ += in_position ? end - begin : 0;
+    }
+
+    /// The UTC day number of a time (days since 1970-01-01, rounding down).
+    static std::int64_t utc_day(std::int64_t ts) noexcept {
+        return ts / kNanosPerDay - (ts % kNanosPerDay < 0 ? 1 : 0);
     }
 
     std::size_t bars() const noexcept { return s_.bars; }
@@ -217,6 +232,14 @@ private:
         ++s.bars;
     }
 
+    /// The first day start at or after bar i, capped at `end` (`end` without a calendar).
+    std::size_t day_limit(std::size_t i, std::size_t end) noexcept {
+        while (day_cursor_ < day_starts_.size() && day_starts_[day_cursor_] < i) {
+            ++day_cursor_;
+        }
+        return day_cursor_ < day_starts_.size() ? std::min(day_starts_[day_cursor_], end) : end;
+    }
+
     /// The first bar of a UTC day: the previous day's return is complete. (Only the returns
     /// vector is touched through memory, so `s` can stay in registers around it.)
     void start_day(State& s, std::int64_t ts) {
@@ -229,8 +252,7 @@ private:
             s.first_ns = ts;
             s.peak_ns = ts;  // drawdown runs are measured from the first bar on
         }
-        const std::int64_t day = ts / kNanosPerDay - (ts % kNanosPerDay < 0 ? 1 : 0);
-        s.next_day_ns = (day + 1) * kNanosPerDay;
+        s.next_day_ns = (utc_day(ts) + 1) * kNanosPerDay;
     }
 
     /// A new running maximum: settles the drawdown of the peak being left.
@@ -247,9 +269,14 @@ private:
 
     double start_value_;
     State s_;
+    std::span<const std::size_t> day_starts_;
+    std::size_t day_cursor_ = 0;  // day_starts_ before it are behind the bars observed
     std::size_t in_position_bars_ = 0;
     std::vector<double> daily_returns_;
 };
+
+/// The first bar of each UTC day of sorted times `ts` (bar 0 first), for EquityStats::reset.
+std::vector<std::size_t> day_starts(std::span<const std::int64_t> ts);
 
 /// Trade statistics, fed one closed trade at a time.
 class TradeStats {

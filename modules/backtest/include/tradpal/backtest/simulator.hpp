@@ -60,7 +60,16 @@ private:
     friend Metrics simulate_cross_metrics(const BarSeriesView&, std::span<const double>,
                                           std::span<const double>, bool, Protection, const Config&,
                                           std::span<const double>, SimulationWorkspace&);
+    /// The day boundaries of `bars` (day_starts), computed on the first run over a series and
+    /// reused while the runs stay on it (the same time column: address, length, first and
+    /// last time; sweeps never change bars in place).
+    std::span<const std::size_t> days_of(const BarSeriesView& bars);
+
     EquityStats stats_;
+    std::vector<std::size_t> day_starts_;
+    std::span<const std::int64_t> days_ts_;
+    std::int64_t days_first_ = 0;
+    std::int64_t days_last_ = 0;
 };
 
 /// Metrics only: no trade list, no equity column, no allocation once `workspace` has grown.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -102,7 +103,8 @@ struct SignalSet {
 
 /// Moving averages of one series shared by many signal sets (a sweep): each (kind, period) is
 /// computed once and kept within `budget_bytes`; past it, the least recently used averages
-/// make room (a sweep in grid order keeps reusing the same few). Thread-safe.
+/// make room (a sweep in grid order keeps reusing the same few). Thread-safe: callers asking
+/// for an average being computed wait for it instead of computing it again.
 class AverageMemo {
 public:
     explicit AverageMemo(std::size_t budget_bytes = std::size_t{1} << 30) : budget_(budget_bytes) {}
@@ -113,8 +115,10 @@ public:
                                                        std::span<const double> close);
 
 private:
+    using Values = std::shared_ptr<const std::vector<double>>;
     struct Entry {
-        std::shared_ptr<const std::vector<double>> values;
+        std::shared_future<Values> values;  // ready once the first caller has computed it
+        std::size_t bytes = 0;
         std::uint64_t last_use = 0;
     };
 
