@@ -11,6 +11,9 @@ find_package(ZLIB REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 find_path(FAST_FLOAT_INCLUDE_DIR fast_float/fast_float.h REQUIRED)  # libfast-float-dev
+# Cache values: compression (libzstd-dev, liblz4-dev).
+pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
+pkg_check_modules(LZ4 REQUIRED IMPORTED_TARGET liblz4)
 # Parallel loops; without OpenMP they run on one thread.
 find_package(OpenMP COMPONENTS CXX)
 if(OpenMP_CXX_FOUND)
