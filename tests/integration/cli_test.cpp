@@ -283,6 +283,107 @@ TEST_F(CliTest, IndicatorsAgreeOverAFileAndOverTheStore) {
                 ::testing::StartsWith("timestamp,sma(20)\n1578614400,"));
 }
 
+TEST_F(CliTest, IndicatorsCacheGivesTheSameRowsAndFreshOnesAfterAnAppend) {
+    ASSERT_EQ(
+        tradpal(fmt::format("data import {} --symbol C --timeframe 1h", file("a.csv", kGood))).code,
+        0);
+    const std::string plain = (dir_.path() / "plain.csv").string();
+    const std::string cached = (dir_.path() / "cached.csv").string();
+    const std::string ind = "--ind \"sma(2),macd(2,3,2)\"";
+    ASSERT_EQ(tradpal(fmt::format("indicators --symbol C {} --out {}", ind, plain)).code, 0);
+    const CliRun miss =
+        tradpal(fmt::format("--json --cache indicators --symbol C {} --out {}", ind, cached));
+    ASSERT_EQ(miss.code, 0) << miss.err;
+    EXPECT_EQ(miss.json()["cache"], "miss");
+    EXPECT_EQ(read_text_file(cached).value(), read_text_file(plain).value());
+    const CliRun hit =
+        tradpal(fmt::format("--json --cache indicators --symbol C {} --out {}", ind, cached));
+    ASSERT_EQ(hit.code, 0) << hit.err;
+    EXPECT_EQ(hit.json()["cache"], "hit");
+    EXPECT_EQ(read_text_file(cached).value(), read_text_file(plain).value());
+
+    // One more bar: the data version changes, so the key does, and the rows are fresh.
+    ASSERT_EQ(tradpal(fmt::format("data import {} --symbol C --timeframe 1h",
+                                  file("b.csv",
+                                       "time,open,high,low,close,volume\n"
+                                       "2024-01-01T03:00:00Z,13,15,12,14,130\n")))
+                  .code,
+              0);
+    const CliRun fresh =
+        tradpal(fmt::format("--json --cache indicators --symbol C {} --out {}", ind, cached));
+    ASSERT_EQ(fresh.code, 0) << fresh.err;
+    EXPECT_EQ(fresh.json()["cache"], "miss");
+    EXPECT_EQ(fresh.json()["rows"], 4);
+    ASSERT_EQ(tradpal(fmt::format("indicators --symbol C {} --out {}", ind, plain)).code, 0);
+    EXPECT_EQ(read_text_file(cached).value(), read_text_file(plain).value());
+
+    // A CSV input is keyed by its contents.
+    const std::string input = file("in.csv", kGood);
+    EXPECT_EQ(
+        tradpal(fmt::format("--json --cache indicators --input {} {} --out {}", input, ind, cached))
+            .json()["cache"],
+        "miss");
+    EXPECT_EQ(
+        tradpal(fmt::format("--json --cache indicators --input {} {} --out {}", input, ind, cached))
+            .json()["cache"],
+        "hit");
+
+    const CliRun stats = tradpal("--json cache stats");
+    ASSERT_EQ(stats.code, 0) << stats.err;
+    // Each command is a new process: the hits came from the file level.
+    EXPECT_EQ(stats.json()["counters_local"]["file"]["hits"], 2);
+    EXPECT_EQ(stats.json()["counters_local"]["file"]["writes"], 3);
+    EXPECT_EQ(stats.json()["file"]["entries"], 3);
+    const CliRun cleared = tradpal("--json cache clear --namespace indicators");
+    ASSERT_EQ(cleared.code, 0) << cleared.err;
+    EXPECT_EQ(cleared.json()["file"], 3);
+}
+
+TEST_F(CliTest, IndicatorsCacheWithRedisDownWarnsOnceAndSucceeds) {
+    ASSERT_EQ(
+        tradpal(fmt::format("data import {} --symbol C --timeframe 1h", file("a.csv", kGood))).code,
+        0);
+    // Nothing listens on port 1: the Redis level is off for this run, memory and files serve.
+    const std::string redis_down = "--set cache.redis_enabled=true --set cache.redis_port=1";
+    for (const char* expected : {"miss", "hit"}) {
+        const CliRun r =
+            tradpal(fmt::format("--json --cache {} indicators --symbol C --ind "
+                                "\"sma(2)\" --out {}",
+                                redis_down, (dir_.path() / "o.csv").string()));
+        ASSERT_EQ(r.code, 0) << r.err;
+        EXPECT_EQ(r.json()["cache"], expected);
+        std::size_t warnings = 0;
+        const std::string warning = "Redis cache level unavailable";
+        for (std::size_t at = r.err.find(warning); at != std::string::npos;
+             at = r.err.find(warning, at + 1)) {
+            ++warnings;
+        }
+        EXPECT_EQ(warnings, 1u) << r.err;
+    }
+}
+
+TEST_F(CliTest, BacktestCacheReusesTheSummaryUntilAnInputChanges) {
+    ASSERT_EQ(tradpal("data generate --symbol S --timeframe 1h --bars 2000 --seed 5").code, 0);
+    const auto run = [&](const std::string& extra) {
+        const CliRun r = tradpal("--json --cache backtest --symbol S " + extra);
+        EXPECT_EQ(r.code, 0) << r.err;
+        return r.json();
+    };
+    nlohmann::json first = run("");
+    EXPECT_EQ(first["cache"], "miss");
+    nlohmann::json again = run("");
+    EXPECT_EQ(again["cache"], "hit");
+    first.erase("cache");
+    again.erase("cache");
+    EXPECT_EQ(first, again);
+    nlohmann::json plain = tradpal("--json backtest --symbol S").json();
+    EXPECT_EQ(plain, first);
+    EXPECT_EQ(run("--commission 0.002")["cache"], "miss");       // a cost changed
+    EXPECT_EQ(run("--param fast=12")["cache"], "miss");          // a parameter changed
+    EXPECT_EQ(run("--start-date 2020-01-10")["cache"], "miss");  // another range of bars
+    EXPECT_EQ(run("--commission 0.002")["cache"], "hit");
+}
+
 TEST_F(CliTest, IndicatorsRefuseBadRequests) {
     const std::string csv =
         file("u.csv", "time,open,high,low,close\n2024-01-02,1,2,1,1\n2024-01-01,1,2,1,1\n");

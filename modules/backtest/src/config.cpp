@@ -19,6 +19,21 @@ bool finite_positive(double v) noexcept {
 
 }  // namespace
 
+std::string canonical(const Config& c) {
+    // A tripwire: a field added to Config must be named here too, or cached results would
+    // ignore it (120 bytes on LP64: 12 doubles, 2 enums, an int, a bool and padding).
+    static_assert(sizeof(void*) != 8 || sizeof(Config) == 120,
+                  "Config changed: name the new field in canonical()");
+    return fmt::format(
+        "cash={};commission={};commission_fixed={};slippage_bps={};sizing={};size_fraction={};"
+        "lot_step={};quantity={};cash_amount={};risk_fraction={};atr_period={};atr_multiple={};"
+        "fill_price={};stop_same_bar={};annualization={};risk_free={}",
+        c.cash, c.costs.commission, c.costs.commission_fixed, c.costs.slippage_bps,
+        to_string(c.sizing.mode), c.sizing.size_fraction, c.sizing.lot_step, c.sizing.quantity,
+        c.sizing.cash_amount, c.sizing.risk_fraction, c.sizing.atr_period, c.sizing.atr_multiple,
+        to_string(c.fill_price), c.stop_same_bar, c.annualization, c.risk_free);
+}
+
 Result<void> Config::validate() const {
     if (!finite_positive(cash)) {
         return invalid(fmt::format("cash must be a positive number, got {}", cash));

@@ -20,6 +20,7 @@ struct GlobalOptions {
     std::string log_level;
     bool json = false;
     bool quiet = false;
+    bool cache = false;
 };
 
 std::vector<SettingOverride> overrides_of(const GlobalOptions& g) {
@@ -100,10 +101,13 @@ int run(int argc, char** argv) {
                    "trace, debug, info, warn, error or off ([log] level)");
     app.add_flag("--json", g.json, "Machine-readable output (JSON on stdout)");
     app.add_flag("-q,--quiet", g.quiet, "No progress bars");
+    app.add_flag("--cache", g.cache,
+                 "Reuse results of repeated work: memory, Redis, files ([cache] settings)");
 
     std::vector<Command> commands;
     add_data_commands(app, commands);
     add_config_commands(app, commands);
+    add_cache_commands(app, commands);
     add_indicators_command(app, commands);
     add_backtest_command(app, commands);
     add_sweep_command(app, commands);
@@ -120,6 +124,7 @@ int run(int argc, char** argv) {
     Context ctx;
     ctx.json = g.json;
     ctx.quiet = g.quiet;
+    ctx.use_cache = g.cache;
     try {
         SettingsSources sources;
         if (!g.config.empty()) {

@@ -7,11 +7,13 @@
 #include <iostream>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <tradpal/backtest/engine.hpp>
 #include <tradpal/backtest/portfolio.hpp>
 #include <tradpal/backtest/report.hpp>
 #include <tradpal/backtest/strategies.hpp>
+#include <tradpal/config.hpp>
 #include <tradpal/core/output.hpp>
 #include <tradpal/research/multi.hpp>
 
@@ -130,6 +132,56 @@ void print_aggregate(std::span<const bt::SymbolSeries> series,
     table.print(std::cout);
 }
 
+/// One symbol's summary through the cache: keyed by the bars (their data version and the date
+/// range used), the strategy, every config field, the engine and the TradPal version.
+int run_cached(Context& ctx, const BacktestArgs& a, const LoadedSeries& loaded,
+               const bt::SymbolSeries& s, const bt::StrategySpec& spec, const bt::Config& config,
+               research::Engine engine) {
+    cache::KeyBuilder key("backtest");
+    key.add("bars", loaded.stored ? data::data_version(loaded.stored->meta())
+                                  : cache::file_fingerprint(a.market.input).value());
+    const BarSeriesView bars = s.bars;
+    key.add("range", fmt::format("{}..{}x{}", bars.ts().front(), bars.ts().back(), bars.size()));
+    key.add("name", s.name)
+        .add("strategy", spec.canonical())
+        .add("config", bt::canonical(config))
+        .add("engine", a.engine)
+        .add("version", std::string_view(TRADPAL_VERSION));
+    std::string state = "hit";
+    const auto value = ctx.cache().get_or_compute(key.build(), [&] {
+        state = "miss";
+        const bt::BacktestResult result =
+            research::run_each(std::span<const bt::SymbolSeries>(&s, 1), spec, config, engine, 1,
+                               {})
+                .front();
+        const bt::ReportContext report{&result, std::span<const bt::SymbolSeries>(&s, 1),
+                                       spec.canonical(), a.engine};
+        cache::Value v;
+        v.columns.push_back(cache::Column::text("summary_json", bt::summary_json(report)));
+        v.columns.push_back(cache::Column::text("summary_table", bt::summary_table(report)));
+        v.columns.push_back(
+            cache::Column::text("note", warmup_note(result, spec, s.bars.size()).value_or("")));
+        return v;
+    });
+    const std::string_view note = value->find("note")->as_text();
+    if (ctx.json) {
+        json doc = json::parse(value->find("summary_json")->as_text());
+        if (!note.empty()) {
+            doc["note"] = note;
+        }
+        doc["cache"] = state;
+        Context::print_json(doc);
+        return 0;
+    }
+    std::cout << value->find("summary_table")->as_text();
+    if (!note.empty()) {
+        std::cerr << "note: " << note << "\n";
+    }
+    std::cout << fmt::format("\n{} bars{}\n", with_commas(s.bars.size()),
+                             state == "hit" ? " (summary from the cache)" : "");
+    return 0;
+}
+
 int run_backtest_command(Context& ctx, BacktestArgs& a) {
     const bt::Config config = make_config(a.execution);
     if (auto engine = research::parse_engine(a.engine); !engine) {
@@ -200,6 +252,14 @@ int run_backtest_command(Context& ctx, BacktestArgs& a) {
 
     const bt::StrategySpec spec = a.strategy.spec();
     const research::Engine engine = research::parse_engine(a.engine).value();
+    if (ctx.use_cache && series.size() == 1) {
+        if (a.trades_out.empty() && a.equity_out.empty() && a.report.empty()) {
+            return run_cached(ctx, a, loaded.front(), series.front(), spec, config, engine);
+        }
+        spdlog::warn(
+            "--cache keeps backtest summaries only; with --trades-out, --equity-out "
+            "or --report the backtest runs");
+    }
     // Separate accounts, one backtest per symbol, on all the cores --workers allows.
     const auto started = std::chrono::steady_clock::now();
     std::vector<bt::BacktestResult> results;

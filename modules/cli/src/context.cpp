@@ -31,6 +31,14 @@ int Context::thread_count() const noexcept {
     return n > 0 ? n : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
+cache::Cache& Context::cache() {
+    if (!cache_) {
+        cache_ = std::make_unique<cache::Cache>(
+            cache::CacheConfig::from_settings(settings.values.cache));
+    }
+    return *cache_;
+}
+
 void Context::print_json(const nlohmann::json& doc) {
     std::cout << doc.dump(2) << '\n';
 }

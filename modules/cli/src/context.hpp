@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <tradpal/cache/cache.hpp>
 #include <tradpal/core/settings.hpp>
 #include <tradpal/data/store.hpp>
 
@@ -18,8 +19,13 @@ namespace tradpal::cli {
 /// What every command gets: effective settings and how to talk to the user.
 struct Context {
     LoadedSettings settings;
-    bool json = false;   ///< machine-readable output on stdout
-    bool quiet = false;  ///< no progress bars
+    bool json = false;       ///< machine-readable output on stdout
+    bool quiet = false;      ///< no progress bars
+    bool use_cache = false;  ///< --cache: commands that can reuse results do
+
+    /// The cache of the [cache] settings, opened on first use (also without --cache, for
+    /// `tradpal cache`).
+    cache::Cache& cache();
 
     /// The bar store named by [data] store_dir (--store, TRADPAL_DATA_STORE_DIR).
     data::Store store() const;
@@ -34,6 +40,9 @@ struct Context {
     int thread_count() const noexcept;
     /// Prints a JSON document on stdout.
     static void print_json(const nlohmann::json& doc);
+
+private:
+    std::unique_ptr<cache::Cache> cache_;
 };
 
 /// A leaf command: its CLI11 node and what it runs. Returns the exit code.
@@ -56,6 +65,7 @@ struct SeriesSelector {
 
 void add_data_commands(CLI::App& app, std::vector<Command>& commands);
 void add_config_commands(CLI::App& app, std::vector<Command>& commands);
+void add_cache_commands(CLI::App& app, std::vector<Command>& commands);
 void add_demo_command(CLI::App& app, std::vector<Command>& commands);
 void add_indicators_command(CLI::App& app, std::vector<Command>& commands);
 void add_backtest_command(CLI::App& app, std::vector<Command>& commands);

@@ -3,10 +3,12 @@
 #include <chrono>
 #include <cmath>
 #include <iostream>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include <tradpal/cli/app.hpp>
+#include <tradpal/config.hpp>
 #include <tradpal/core/output.hpp>
 #include <tradpal/data/csv.hpp>
 #include <tradpal/indicators/registry.hpp>
@@ -106,6 +108,76 @@ struct ComputeArgs {
     std::string time_format = "iso";
 };
 
+/// Refuses bars that do not come strictly later than the one before.
+class TimeOrder {
+public:
+    void check(Timestamp ts) {
+        if (has_last_ && ts.ns() <= last_) {
+            throw Exception(ErrorCode::ValidationFailed,
+                            fmt::format("input is not in time order at {} (after {}); import it "
+                                        "with `tradpal data import --fix` and use --symbol",
+                                        format_iso(ts), format_iso(Timestamp(last_))));
+        }
+        has_last_ = true;
+        last_ = ts.ns();
+    }
+
+private:
+    bool has_last_ = false;
+    std::int64_t last_ = 0;
+};
+
+/// Every output of every indicator at every bar as cache columns ("ts" first): what
+/// `indicators --cache` stores.
+class ColumnCollector {
+public:
+    explicit ColumnCollector(const std::vector<ind::Spec>& specs) {
+        for (const ind::Spec& spec : specs) {
+            streams_.push_back(spec.stream());
+            counts_.push_back(spec.output_count());
+            for (const std::string& name : spec.output_names()) {
+                names_.push_back(name);
+            }
+        }
+        outputs_.resize(names_.size());
+        values_.resize(16);
+    }
+
+    void consume(const BarSeriesView& rows) {
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            const Bar bar = rows.bar(i);
+            order_.check(bar.ts);
+            ts_.push_back(bar.ts.ns());
+            std::size_t column = 0;
+            for (std::size_t k = 0; k < streams_.size(); ++k) {
+                streams_[k]->update(bar);
+                streams_[k]->values(std::span(values_).first(counts_[k]));
+                for (std::size_t o = 0; o < counts_[k]; ++o) {
+                    outputs_[column++].push_back(values_[o]);
+                }
+            }
+        }
+    }
+
+    cache::Value finish() const {
+        cache::Value value;
+        value.columns.push_back(cache::Column::of("ts", ts_));
+        for (std::size_t c = 0; c < names_.size(); ++c) {
+            value.columns.push_back(cache::Column::of(names_[c], outputs_[c]));
+        }
+        return value;
+    }
+
+private:
+    std::vector<std::unique_ptr<ind::IndicatorStream>> streams_;
+    std::vector<std::size_t> counts_;
+    std::vector<std::string> names_;
+    std::vector<double> values_;
+    std::vector<std::int64_t> ts_;
+    std::vector<std::vector<double>> outputs_;
+    TimeOrder order_;
+};
+
 // Streams bars through every indicator and writes one CSV row per bar in [start, end).
 class RowWriter {
 public:
@@ -129,50 +201,75 @@ public:
     void consume(const BarSeriesView& rows) {
         for (std::size_t i = 0; i < rows.size(); ++i) {
             const Bar bar = rows.bar(i);
-            if (has_last_ && bar.ts.ns() <= last_) {
-                throw Exception(
-                    ErrorCode::ValidationFailed,
-                    fmt::format("input is not in time order at {} (after {}); import it "
-                                "with `tradpal data import --fix` and use --symbol",
-                                format_iso(bar.ts), format_iso(Timestamp(last_))));
-            }
-            has_last_ = true;
-            last_ = bar.ts.ns();
+            order_.check(bar.ts);
             for (auto& s : streams_) {
                 s->update(bar);
             }
             if (bar.ts < start_ || bar.ts >= end_) {
                 continue;
             }
-            char* p = out_.reserve(64 + 32 * 16);
-            if (unix_time_) {
-                p = bar.ts.ns() % kNanosPerSecond == 0
-                        ? std::to_chars(p, p + 24, bar.ts.seconds()).ptr
-                        : std::to_chars(p, p + 32, static_cast<double>(bar.ts.ns()) / 1e9).ptr;
-            } else {
-                p = iso_.write(p, bar.ts);
-            }
-            out_.advance(p);
+            begin_row(bar.ts);
             for (std::size_t k = 0; k < streams_.size(); ++k) {
                 streams_[k]->values(std::span(values_).first(counts_[k]));
                 for (std::size_t o = 0; o < counts_[k]; ++o) {
-                    char* q = out_.reserve(40);
-                    *q++ = ',';
-                    if (!std::isnan(values_[o])) {
-                        q = std::to_chars(q, q + 32, values_[o]).ptr;  // shortest round-trip
-                    }
-                    out_.advance(q);
+                    add_value(values_[o]);
                 }
             }
-            char* q = out_.reserve(1);
-            *q++ = '\n';
-            out_.advance(q);
-            ++rows_;
+            end_row();
         }
     }
+
+    /// The rows of columns computed earlier (a cached value: "ts", then every output).
+    void write_columns(const cache::Value& value) {
+        const std::vector<std::int64_t> ts = value.columns.at(0).i64();
+        std::vector<std::vector<double>> outputs;
+        for (std::size_t c = 1; c < value.columns.size(); ++c) {
+            outputs.push_back(value.columns[c].f64());
+        }
+        for (std::size_t i = 0; i < ts.size(); ++i) {
+            const Timestamp t(ts[i]);
+            if (t < start_ || t >= end_) {
+                continue;
+            }
+            begin_row(t);
+            for (const std::vector<double>& column : outputs) {
+                add_value(column[i]);
+            }
+            end_row();
+        }
+    }
+
     std::uint64_t rows() const noexcept { return rows_; }
 
 private:
+    void begin_row(Timestamp ts) {
+        char* p = out_.reserve(64);
+        if (unix_time_) {
+            p = ts.ns() % kNanosPerSecond == 0
+                    ? std::to_chars(p, p + 24, ts.seconds()).ptr
+                    : std::to_chars(p, p + 32, static_cast<double>(ts.ns()) / 1e9).ptr;
+        } else {
+            p = iso_.write(p, ts);
+        }
+        out_.advance(p);
+    }
+
+    void add_value(double v) {
+        char* q = out_.reserve(40);
+        *q++ = ',';
+        if (!std::isnan(v)) {
+            q = std::to_chars(q, q + 32, v).ptr;  // shortest round-trip
+        }
+        out_.advance(q);
+    }
+
+    void end_row() {
+        char* q = out_.reserve(1);
+        *q++ = '\n';
+        out_.advance(q);
+        ++rows_;
+    }
+
     OutputFile& out_;
     Timestamp start_, end_;
     bool unix_time_;
@@ -180,8 +277,7 @@ private:
     std::vector<std::unique_ptr<ind::IndicatorStream>> streams_;
     std::vector<std::size_t> counts_;
     std::vector<double> values_;
-    bool has_last_ = false;
-    std::int64_t last_ = 0;
+    TimeOrder order_;
     std::uint64_t rows_ = 0;
 };
 
@@ -203,27 +299,56 @@ int run_compute(Context& ctx, const ComputeArgs& a) {
     RowWriter writer(specs, out, date_bound(a.start_date, false), date_bound(a.end_date, true),
                      a.time_format == "unix");
     std::uint64_t bars = 0;
-    if (!a.input.empty()) {
-        data::CsvOptions options;
-        options.threads = ctx.threads();
-        data::CsvReader reader = data::CsvReader::open(a.input, options).value();
-        while (const std::size_t n =
-                   reader
-                       .read_blocks([&](const BarSeriesView& rows, std::span<const std::uint64_t>) {
-                           writer.consume(rows);
-                       })
-                       .value()) {
-            bars += n;
-        }
-    } else {
+    std::optional<data::StoredSeries> series;
+    if (a.input.empty()) {
         const data::Store store = ctx.store();
-        const data::StoredSeries s = store.open(a.series.resolve(store)).value();
+        series.emplace(store.open(a.series.resolve(store)).value());
+    }
+    // Runs the bars through `sink` chunk by chunk, from the CSV file or the stored series.
+    const auto feed = [&](auto& sink) {
+        if (!a.input.empty()) {
+            data::CsvOptions options;
+            options.threads = ctx.threads();
+            data::CsvReader reader = data::CsvReader::open(a.input, options).value();
+            while (const std::size_t n =
+                       reader
+                           .read_blocks([&](const BarSeriesView& rows,
+                                            std::span<const std::uint64_t>) { sink.consume(rows); })
+                           .value()) {
+                bars += n;
+            }
+            return;
+        }
         ProgressBar bar("computing", "bars", ctx.show_progress() && !out.is_stdout());
-        s.for_each_chunk(ctx.chunk_rows(), [&](const BarSeriesView& chunk, std::uint64_t first) {
-            writer.consume(chunk);
-            bar.update(first + chunk.size(), s.meta().rows);
+        series->for_each_chunk(ctx.chunk_rows(),
+                               [&](const BarSeriesView& chunk, std::uint64_t first) {
+                                   sink.consume(chunk);
+                                   bar.update(first + chunk.size(), series->meta().rows);
+                               });
+        bars = series->meta().rows;
+    };
+    std::string cache_state = "off";
+    if (ctx.use_cache) {
+        // Everything the columns depend on (docs/CACHE.md): the input's contents, the
+        // indicators, and the version of the code computing them.
+        cache::KeyBuilder key("indicators");
+        key.add("input", a.input.empty() ? data::data_version(series->meta())
+                                         : cache::file_fingerprint(a.input).value());
+        for (const ind::Spec& spec : specs) {
+            key.add("spec", spec.canonical());
+        }
+        key.add("engine", std::string_view(TRADPAL_VERSION));
+        cache_state = "hit";
+        const auto columns = ctx.cache().get_or_compute(key.build(), [&] {
+            cache_state = "miss";
+            ColumnCollector collector(specs);
+            feed(collector);
+            return collector.finish();
         });
-        bars = s.meta().rows;
+        writer.write_columns(*columns);
+        bars = columns->columns.at(0).length();
+    } else {
+        feed(writer);
     }
     out.commit();
     const double seconds =
@@ -237,13 +362,15 @@ int run_compute(Context& ctx, const ComputeArgs& a) {
     if (ctx.json && !out.is_stdout()) {
         Context::print_json({{"bars", bars},
                              {"rows", writer.rows()},
+                             {"cache", cache_state},
                              {"columns", columns},
                              {"out", a.out},
                              {"seconds", seconds}});
     } else if (!out.is_stdout()) {
-        std::cout << fmt::format("Computed {} on {} bars; wrote {} rows to {} in {}\n",
+        std::cout << fmt::format("Computed {} on {} bars; wrote {} rows to {} in {}{}\n",
                                  fmt::join(columns, ", "), with_commas(bars),
-                                 with_commas(writer.rows()), a.out, format_seconds(seconds));
+                                 with_commas(writer.rows()), a.out, format_seconds(seconds),
+                                 cache_state == "hit" ? " (from the cache)" : "");
     }
     return 0;
 }

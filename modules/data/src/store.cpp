@@ -137,6 +137,20 @@ std::uint64_t hash_column_block(const MappedFile& map, std::uint64_t block, std:
 
 // ---- names
 
+std::string data_version(const SeriesMeta& meta) {
+    XXH3_state_t* state = XXH3_createState();
+    XXH3_64bits_reset(state);
+    for (const auto& [column, sums] : meta.checksums) {
+        XXH3_64bits_update(state, column.data(), column.size());
+        XXH3_64bits_update(state, sums.data(), sums.size() * sizeof(std::uint64_t));
+    }
+    const std::uint64_t checksums = XXH3_64bits_digest(state);
+    XXH3_freeState(state);
+    return fmt::format("{}|rows={}|first={}|last={}|version={}|checksums={:016x}",
+                       meta.key.to_string(), meta.rows, meta.first.ns(), meta.last.ns(),
+                       meta.version, checksums);
+}
+
 std::string SeriesKey::to_string() const {
     return fmt::format("{} {} ({})", symbol, timeframe.to_string(), source);
 }

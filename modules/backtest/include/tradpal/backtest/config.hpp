@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include <tradpal/core/result.hpp>
@@ -55,6 +56,10 @@ struct Config {
     /// Errors: InvalidArgument naming the setting and the allowed range.
     Result<void> validate() const;
 };
+
+/// Every field of `config`, "name=value;..." with round-trip precision: what a cached backtest
+/// result's key names (docs/CACHE.md).
+std::string canonical(const Config& config);
 
 std::string_view to_string(SizingMode mode) noexcept;
 Result<SizingMode> parse_sizing_mode(std::string_view text);

@@ -36,12 +36,18 @@ struct ParallelSettings {
 
 /// [cache]: cache levels and lifetimes.
 struct CacheSettings {
+    bool memory_enabled = true;
+    std::int64_t memory_mb = 256;  ///< bound of the in-process level
     bool redis_enabled = false;
     std::string redis_host = "127.0.0.1";
     std::int64_t redis_port = 6379;
-    std::int64_t ttl_indicators = 3600;  ///< seconds
-    std::int64_t ttl_api = 1800;         ///< seconds
+    std::int64_t redis_timeout_ms = 500;  ///< per command (connecting: at most 200 ms)
+    bool file_enabled = true;
     std::string file_dir = "~/.cache/tradpal";
+    std::int64_t ttl_indicators = 3600;  ///< seconds; 0 = no expiry
+    std::int64_t ttl_api = 1800;         ///< seconds
+    std::int64_t ttl_backtest = 86400;   ///< seconds
+    std::int64_t ttl_models = 604800;    ///< seconds
 };
 
 /// [data]: where bars live and where they come from.

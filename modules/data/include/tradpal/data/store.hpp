@@ -57,6 +57,11 @@ struct SeriesMeta {
     std::map<std::string, std::vector<std::uint64_t>, std::less<>> checksums;
 };
 
+/// What a cached result computed from a series depends on (docs/CACHE.md): the series'
+/// identity, its row count, first and last time, commit version and the block checksums of
+/// every column, so that appending, replacing or editing bars gives another text.
+std::string data_version(const SeriesMeta& meta);
+
 /// Options for opening a stored series.
 struct OpenOptions {
     bool map = true;  ///< mmap the columns; false copies them into memory
