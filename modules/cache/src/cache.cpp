@@ -182,38 +182,42 @@ std::shared_ptr<const Value> Cache::get(const Key& key) {
         counters(Level::Memory).misses.fetch_add(1);
     }
     if (redis_) {
-        if (const auto bytes = redis_->get(full)) {
-            std::int64_t expires_at = 0;
-            if (auto value = decode_from(Level::Redis, *bytes, expires_at)) {
-                counters(Level::Redis).hits.fetch_add(1);
-                counters(Level::Redis).bytes_read.fetch_add(bytes->size());
-                if (memory_) {
-                    memory_->put(full, value, expires_at);
-                }
-                return value;
-            }
-            redis_->del(full);  // corrupt or expired
+        if (auto hit = from_level(Level::Redis, key, redis_->get(full))) {
+            return hit;
         }
-        counters(Level::Redis).misses.fetch_add(1);
     }
     if (files_) {
-        if (const auto bytes = files_->get(key.ns, full)) {
-            std::int64_t expires_at = 0;
-            if (auto value = decode_from(Level::File, *bytes, expires_at)) {
-                counters(Level::File).hits.fetch_add(1);
-                counters(Level::File).bytes_read.fetch_add(bytes->size());
-                if (memory_) {
-                    memory_->put(full, value, expires_at);
-                }
-                if (redis_) {
-                    store_redis(key, *bytes, expires_at);
-                }
-                return value;
-            }
-            files_->remove(key.ns, full);  // corrupt or expired
+        if (auto hit = from_level(Level::File, key, files_->get(key.ns, full))) {
+            return hit;
         }
-        counters(Level::File).misses.fetch_add(1);
     }
+    return nullptr;
+}
+
+std::shared_ptr<const Value> Cache::from_level(
+    Level level, const Key& key, const std::optional<std::vector<std::uint8_t>>& bytes) {
+    AtomicCounters& c = counters(level);
+    if (bytes) {
+        std::int64_t expires_at = 0;
+        if (auto value = decode_from(level, *bytes, expires_at)) {
+            c.hits.fetch_add(1);
+            c.bytes_read.fetch_add(bytes->size());
+            if (memory_) {
+                memory_->put(key.full(), value, expires_at);
+            }
+            if (level == Level::File && redis_) {
+                store_redis(key, *bytes, expires_at);
+            }
+            return value;
+        }
+        // Corrupt or expired: gone from this level.
+        if (level == Level::Redis) {
+            redis_->del(key.full());
+        } else {
+            files_->remove(key.ns, key.full());
+        }
+    }
+    c.misses.fetch_add(1);
     return nullptr;
 }
 

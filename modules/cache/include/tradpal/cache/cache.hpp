@@ -140,6 +140,10 @@ private:
     /// when expired at now().
     std::shared_ptr<const Value> decode_from(Level level, std::span<const std::uint8_t> bytes,
                                              std::int64_t& expires_at_ns);
+    /// A read from the Redis or the file level: the decoded value (copied into the levels
+    /// above) or null, counted either way.
+    std::shared_ptr<const Value> from_level(Level level, const Key& key,
+                                            const std::optional<std::vector<std::uint8_t>>& bytes);
     void store_redis(const Key& key, std::span<const std::uint8_t> bytes, std::int64_t expires_at);
 
     CacheConfig config_;
