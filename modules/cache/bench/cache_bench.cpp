@@ -18,21 +18,6 @@ namespace {
 
 constexpr std::size_t kBars = 1'000'000;
 
-const char* const kFourteen[] = {"sma(20)",
-                                 "ema(20)",
-                                 "rsi(14)",
-                                 "macd(12,26,9)",
-                                 "bbands(20,2,2,sma)",
-                                 "atr(14)",
-                                 "adx(14)",
-                                 "stoch(5,3,sma,3,sma)",
-                                 "obv",
-                                 "cci(14)",
-                                 "sar(0.02,0.2)",
-                                 "kama(30)",
-                                 "stddev(20,1)",
-                                 "linearreg(14)"};
-
 const BarSeries& bars() {
     static const BarSeries series = [] {
         data::SyntheticSpec spec;
@@ -48,7 +33,7 @@ Value compute_fourteen() {
     const indicators::Inputs in = indicators::Inputs::from(view);
     Value value;
     value.columns.push_back(Column::of("ts", view.ts()));
-    for (const char* text : kFourteen) {
+    for (const char* text : indicators::kBenchmarkSet) {
         const indicators::Spec spec = indicators::Spec::parse(text).value();
         std::vector<std::vector<double>> columns(spec.output_count(), std::vector<double>(kBars));
         std::vector<std::span<double>> spans(columns.begin(), columns.end());

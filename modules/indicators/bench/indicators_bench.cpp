@@ -16,20 +16,7 @@ namespace {
 
 constexpr std::size_t kBars = 10'000'000;
 
-const char* const kFourteen[] = {"sma(20)",
-                                 "ema(20)",
-                                 "rsi(14)",
-                                 "macd(12,26,9)",
-                                 "bbands(20,2,2,sma)",
-                                 "atr(14)",
-                                 "adx(14)",
-                                 "stoch(5,3,sma,3,sma)",
-                                 "obv",
-                                 "cci(14)",
-                                 "sar(0.02,0.2)",
-                                 "kama(30)",
-                                 "stddev(20,1)",
-                                 "linearreg(14)"};
+const auto& kFourteen = kBenchmarkSet;
 
 }  // namespace
 

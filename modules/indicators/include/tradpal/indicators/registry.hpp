@@ -15,6 +15,22 @@
 
 namespace tradpal::indicators {
 
+/// The 14 indicators the benchmarks compute together (docs/BENCHMARKS.md), as specs.
+inline constexpr std::array<const char*, 14> kBenchmarkSet = {"sma(20)",
+                                                              "ema(20)",
+                                                              "rsi(14)",
+                                                              "macd(12,26,9)",
+                                                              "bbands(20,2,2,sma)",
+                                                              "atr(14)",
+                                                              "adx(14)",
+                                                              "stoch(5,3,sma,3,sma)",
+                                                              "obv",
+                                                              "cci(14)",
+                                                              "sar(0.02,0.2)",
+                                                              "kama(30)",
+                                                              "stddev(20,1)",
+                                                              "linearreg(14)"};
+
 /// Kinds of indicator parameters.
 enum class ParamKind { Integer, Real, Ma };
 
