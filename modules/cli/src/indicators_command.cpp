@@ -127,35 +127,67 @@ private:
     std::int64_t last_ = 0;
 };
 
+/// The streaming form of every indicator, fed bar by bar in time order.
+class IndicatorStreams {
+public:
+    explicit IndicatorStreams(const std::vector<ind::Spec>& specs) {
+        for (const ind::Spec& spec : specs) {
+            streams_.push_back(spec.stream());
+            counts_.push_back(spec.output_count());
+        }
+        values_.resize(16);
+    }
+
+    /// Every indicator sees `bar`. Throws: tradpal::Exception when it is not later than the last.
+    void update(const Bar& bar) {
+        order_.check(bar.ts);
+        for (auto& s : streams_) {
+            s->update(bar);
+        }
+    }
+
+    /// Calls sink(value) for every output of every indicator, in column order.
+    template <class Sink>
+    void each_value(Sink sink) {
+        for (std::size_t k = 0; k < streams_.size(); ++k) {
+            streams_[k]->values(std::span(values_).first(counts_[k]));
+            for (std::size_t o = 0; o < counts_[k]; ++o) {
+                sink(values_[o]);
+            }
+        }
+    }
+
+private:
+    std::vector<std::unique_ptr<ind::IndicatorStream>> streams_;
+    std::vector<std::size_t> counts_;
+    std::vector<double> values_;
+    TimeOrder order_;
+};
+
+std::vector<std::string> output_names(const std::vector<ind::Spec>& specs) {
+    std::vector<std::string> names;
+    for (const ind::Spec& spec : specs) {
+        for (const std::string& name : spec.output_names()) {
+            names.push_back(name);
+        }
+    }
+    return names;
+}
+
 /// Every output of every indicator at every bar as cache columns ("ts" first): what
 /// `indicators --cache` stores.
 class ColumnCollector {
 public:
-    explicit ColumnCollector(const std::vector<ind::Spec>& specs) {
-        for (const ind::Spec& spec : specs) {
-            streams_.push_back(spec.stream());
-            counts_.push_back(spec.output_count());
-            for (const std::string& name : spec.output_names()) {
-                names_.push_back(name);
-            }
-        }
-        outputs_.resize(names_.size());
-        values_.resize(16);
-    }
+    explicit ColumnCollector(const std::vector<ind::Spec>& specs)
+        : streams_(specs), names_(output_names(specs)), outputs_(names_.size()) {}
 
     void consume(const BarSeriesView& rows) {
         for (std::size_t i = 0; i < rows.size(); ++i) {
             const Bar bar = rows.bar(i);
-            order_.check(bar.ts);
+            streams_.update(bar);
             ts_.push_back(bar.ts.ns());
             std::size_t column = 0;
-            for (std::size_t k = 0; k < streams_.size(); ++k) {
-                streams_[k]->update(bar);
-                streams_[k]->values(std::span(values_).first(counts_[k]));
-                for (std::size_t o = 0; o < counts_[k]; ++o) {
-                    outputs_[column++].push_back(values_[o]);
-                }
-            }
+            streams_.each_value([&](double v) { outputs_[column++].push_back(v); });
         }
     }
 
@@ -169,13 +201,10 @@ public:
     }
 
 private:
-    std::vector<std::unique_ptr<ind::IndicatorStream>> streams_;
-    std::vector<std::size_t> counts_;
+    IndicatorStreams streams_;
     std::vector<std::string> names_;
-    std::vector<double> values_;
     std::vector<std::int64_t> ts_;
     std::vector<std::vector<double>> outputs_;
-    TimeOrder order_;
 };
 
 // Streams bars through every indicator and writes one CSV row per bar in [start, end).
@@ -183,38 +212,25 @@ class RowWriter {
 public:
     RowWriter(const std::vector<ind::Spec>& specs, OutputFile& out, Timestamp start, Timestamp end,
               bool unix_time)
-        : out_(out), start_(start), end_(end), unix_time_(unix_time) {
+        : out_(out), start_(start), end_(end), unix_time_(unix_time), streams_(specs) {
         std::string header = "timestamp";
-        for (const ind::Spec& spec : specs) {
-            streams_.push_back(spec.stream());
-            counts_.push_back(spec.output_count());
-            for (const std::string& name : spec.output_names()) {
-                header += ',';
-                header += name;
-            }
+        for (const std::string& name : output_names(specs)) {
+            header += ',';
+            header += name;
         }
         header += '\n';
         out_.write(header);
-        values_.resize(16);
     }
 
     void consume(const BarSeriesView& rows) {
         for (std::size_t i = 0; i < rows.size(); ++i) {
             const Bar bar = rows.bar(i);
-            order_.check(bar.ts);
-            for (auto& s : streams_) {
-                s->update(bar);
-            }
+            streams_.update(bar);
             if (bar.ts < start_ || bar.ts >= end_) {
                 continue;
             }
             begin_row(bar.ts);
-            for (std::size_t k = 0; k < streams_.size(); ++k) {
-                streams_[k]->values(std::span(values_).first(counts_[k]));
-                for (std::size_t o = 0; o < counts_[k]; ++o) {
-                    add_value(values_[o]);
-                }
-            }
+            streams_.each_value([this](double v) { add_value(v); });
             end_row();
         }
     }
@@ -273,11 +289,8 @@ private:
     OutputFile& out_;
     Timestamp start_, end_;
     bool unix_time_;
+    IndicatorStreams streams_;
     IsoFormatter iso_;
-    std::vector<std::unique_ptr<ind::IndicatorStream>> streams_;
-    std::vector<std::size_t> counts_;
-    std::vector<double> values_;
-    TimeOrder order_;
     std::uint64_t rows_ = 0;
 };
 
@@ -353,12 +366,7 @@ int run_compute(Context& ctx, const ComputeArgs& a) {
     out.commit();
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - clock).count();
-    std::vector<std::string> columns;
-    for (const ind::Spec& spec : specs) {
-        for (const std::string& name : spec.output_names()) {
-            columns.push_back(name);
-        }
-    }
+    const std::vector<std::string> columns = output_names(specs);
     if (ctx.json && !out.is_stdout()) {
         Context::print_json({{"bars", bars},
                              {"rows", writer.rows()},
