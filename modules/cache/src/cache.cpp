@@ -16,6 +16,9 @@ namespace tradpal::cache {
 namespace {
 
 constexpr std::string_view kKeyPrefix = "tradpal:v1:";
+/// The shared counters live beside the values, not under kKeyPrefix, so that clearing every
+/// value is one prefix and leaves them.
+constexpr std::string_view kCounterPrefix = "tradpal:stats:v1:";
 constexpr std::array<std::string_view, 7> kCounterNames = {
     "hits", "misses", "writes", "write_failures", "corrupt", "bytes_read", "bytes_written"};
 
@@ -32,6 +35,10 @@ std::filesystem::path expand_home(const std::string& path) {
                (path.size() > 2 ? path.substr(2) : std::string());
     }
     return path;
+}
+
+std::string counter_key(std::size_t level, std::size_t field) {
+    return fmt::format("{}{}:{}", kCounterPrefix, kLevelNames[level], kCounterNames[field]);
 }
 
 std::array<std::uint64_t*, 7> fields(LevelCounters& c) {
@@ -275,20 +282,7 @@ Cache::Cleared Cache::clear(std::string_view ns) {
         out.memory = memory_->remove_prefix(prefix);
     }
     if (redis_) {
-        // The shared counters are not values: `cache clear` leaves them.
-        if (ns.empty()) {
-            for (const char* each : {"indicators", "api", "backtest", "models"}) {
-                out.redis += redis_->del_prefix(fmt::format("{}{}:", kKeyPrefix, each));
-            }
-            for (const auto& [name, ttl] : config_.ttl_seconds) {
-                if (name != "indicators" && name != "api" && name != "backtest" &&
-                    name != "models") {
-                    out.redis += redis_->del_prefix(fmt::format("{}{}:", kKeyPrefix, name));
-                }
-            }
-        } else {
-            out.redis = redis_->del_prefix(prefix);
-        }
+        out.redis = redis_->del_prefix(prefix);
     }
     if (files_) {
         out.files = files_->clear(ns);
@@ -328,9 +322,7 @@ void Cache::flush_stats() {
             const auto values = fields(delta[l]);
             for (std::size_t f = 0; f < values.size(); ++f) {
                 if (*values[f] != 0) {
-                    redis_->incr_by(
-                        fmt::format("{}stats:{}:{}", kKeyPrefix, kLevelNames[l], kCounterNames[f]),
-                        static_cast<long long>(*values[f]));
+                    redis_->incr_by(counter_key(l, f), static_cast<long long>(*values[f]));
                 }
             }
         }
@@ -383,8 +375,7 @@ std::optional<CacheStats> Cache::redis_stats() {
     for (std::size_t l = 0; l < out.size(); ++l) {
         const auto values = fields(out[l]);
         for (std::size_t f = 0; f < values.size(); ++f) {
-            const auto v = redis_->get_int(
-                fmt::format("{}stats:{}:{}", kKeyPrefix, kLevelNames[l], kCounterNames[f]));
+            const auto v = redis_->get_int(counter_key(l, f));
             *values[f] = v && *v > 0 ? static_cast<std::uint64_t>(*v) : 0;
         }
     }

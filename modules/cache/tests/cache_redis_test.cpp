@@ -141,6 +141,12 @@ TEST_F(CacheWithRedis, CountersAreSharedThroughRedis) {
     EXPECT_EQ((*shared)[1].misses, 1u);
     EXPECT_EQ((*shared)[1].hits, 1u);
     EXPECT_EQ((*shared)[1].writes, 2u);
+    // Clearing every value, of any namespace, leaves the counters.
+    const Key other = KeyBuilder("features").add("k", "v").build();
+    reader.put(other, sample_value());
+    EXPECT_EQ(reader.clear().redis, 2u);
+    EXPECT_FALSE(reader.redis()->get(other.full()).has_value());
+    EXPECT_EQ((*reader.redis_stats())[1].writes, 2u);
 }
 
 TEST_F(CacheWithRedis, ClearRemovesTheNamespaceFromRedis) {
