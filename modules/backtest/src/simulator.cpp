@@ -308,7 +308,7 @@ public:
 private:
     /// Observes bars [begin, end), over which the position and the cash stay as they are,
     /// with detail::mark's arithmetic specialised to the side of the position (each lambda
-    /// takes a close or four of them).
+    /// takes a close or a detail::Lanes of them).
     void mark_run(std::size_t begin, std::size_t end, double* equity_out) {
         const std::int64_t* ts = bars_.ts().data();
         const double* close = bars_.close().data();
