@@ -11,6 +11,11 @@ find_package(ZLIB REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 find_path(FAST_FLOAT_INCLUDE_DIR fast_float/fast_float.h REQUIRED)  # libfast-float-dev
+# Data sources: HTTP (libcurl4-openssl-dev) and JSON bodies (libsimdjson-dev).
+find_package(CURL REQUIRED)
+find_package(simdjson REQUIRED)
+# Loopback fake API servers in the data sources' tests (libcpp-httplib-dev); tests only.
+pkg_check_modules(HTTPLIB QUIET IMPORTED_TARGET cpp-httplib)
 # Cache values: compression (libzstd-dev, liblz4-dev).
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 pkg_check_modules(LZ4 REQUIRED IMPORTED_TARGET liblz4)

@@ -56,6 +56,17 @@ struct DataSettings {
     std::string default_source = "store";
     std::string fallback = "store,kaggle,yahoo,binance,kraken,cache";  ///< comma-separated
     std::string kaggle_path;  ///< a Kaggle Bitstamp 1-minute CSV
+    std::string yahoo_url = "https://query2.finance.yahoo.com";
+    std::string binance_url = "https://api.binance.com";
+    std::string kraken_url = "https://api.kraken.com";
+    double yahoo_rate = 2;     ///< requests per second
+    double yahoo_burst = 5;    ///< requests at once after a quiet spell
+    double binance_rate = 10;  ///< klines cost 2 of Binance's 6000 weight per minute
+    double binance_burst = 20;
+    double kraken_rate = 1;  ///< Kraken's public API allows about one call per second
+    double kraken_burst = 3;
+    std::int64_t http_timeout_ms = 10'000;  ///< per request, connecting included
+    std::int64_t http_attempts = 5;         ///< tries per request (5xx, 429, timeouts)
 };
 
 /// [ml]: model training.
