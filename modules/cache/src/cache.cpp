@@ -162,7 +162,7 @@ std::int64_t Cache::expiry_for(std::string_view ns) const {
     return ttl > 0 ? now() + ttl * 1'000'000'000 : 0;
 }
 
-std::shared_ptr<const Value> Cache::decode_from(Level level, std::span<const std::uint8_t> bytes,
+std::shared_ptr<const Value> Cache::decode_from(Level level, const SharedBytes& bytes,
                                                 std::int64_t& expires_at_ns) {
     Result<Value> value = decode(bytes);
     if (!value) {
@@ -171,7 +171,7 @@ std::shared_ptr<const Value> Cache::decode_from(Level level, std::span<const std
                      kLevelNames[static_cast<std::size_t>(level)], value.error().message);
         return nullptr;
     }
-    expires_at_ns = peek(bytes).value().expires_at_ns;
+    expires_at_ns = peek(bytes.bytes).value().expires_at_ns;
     if (expires_at_ns != 0 && now() >= expires_at_ns) {
         return nullptr;
     }
@@ -189,31 +189,31 @@ std::shared_ptr<const Value> Cache::get(const Key& key) {
         counters(Level::Memory).misses.fetch_add(1);
     }
     if (redis_) {
-        if (auto hit = from_level(Level::Redis, key, redis_->get(full))) {
+        if (auto hit = from_level(Level::Redis, key, redis_->get_shared(full))) {
             return hit;
         }
     }
     if (files_) {
-        if (auto hit = from_level(Level::File, key, files_->get(key.ns, full))) {
+        if (auto hit = from_level(Level::File, key, files_->get_shared(key.ns, full))) {
             return hit;
         }
     }
     return nullptr;
 }
 
-std::shared_ptr<const Value> Cache::from_level(
-    Level level, const Key& key, const std::optional<std::vector<std::uint8_t>>& bytes) {
+std::shared_ptr<const Value> Cache::from_level(Level level, const Key& key,
+                                               const std::optional<SharedBytes>& bytes) {
     AtomicCounters& c = counters(level);
     if (bytes) {
         std::int64_t expires_at = 0;
         if (auto value = decode_from(level, *bytes, expires_at)) {
             c.hits.fetch_add(1);
-            c.bytes_read.fetch_add(bytes->size());
+            c.bytes_read.fetch_add(bytes->bytes.size());
             if (memory_) {
                 memory_->put(key.full(), value, expires_at);
             }
             if (level == Level::File && redis_) {
-                store_redis(key, *bytes, expires_at);
+                store_redis(key, bytes->bytes, expires_at);
             }
             return value;
         }

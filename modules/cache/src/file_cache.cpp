@@ -24,7 +24,11 @@ namespace fs = std::filesystem;
 
 // Changing the layout changes the magic: files of an older layout then read as broken and are
 // deleted, which is all a cache needs as a migration.
-constexpr std::string_view kMagic = "TPC3";
+constexpr std::string_view kMagic = "TPC4";
+// Values from this size are mapped rather than read: a hit then costs the checksum pass over the
+// page cache, not a copy into freshly faulted memory (3-5x slower on the machines measured).
+constexpr std::uint64_t kMapMinBytes = 64 * 1024;
+
 constexpr std::size_t kHashHex = 32;
 constexpr std::string_view kTempMark = ".tmp.";
 // Far longer than a put takes (its mtime moves with each write), so such a file has no writer.
@@ -206,7 +210,7 @@ bool FileCache::put(std::string_view ns, std::string_view key,
                 note_write_error("cache put: " + file.error().message);
                 return false;
             }
-            std::string head(kHeaderBytes + key.size(), '\0');
+            std::string head(value_offset(key.size()), '\0');
             std::copy(kMagic.begin(), kMagic.end(), head.begin());
             put_u32_le(head, kMagic.size(), static_cast<std::uint32_t>(key.size()));
             std::copy(key.begin(), key.end(), head.begin() + kHeaderBytes);
@@ -228,6 +232,14 @@ bool FileCache::put(std::string_view ns, std::string_view key,
 }
 
 std::optional<std::vector<std::uint8_t>> FileCache::get(std::string_view ns, std::string_view key) {
+    auto shared = get_shared(ns, key);
+    if (!shared) {
+        return std::nullopt;
+    }
+    return std::vector<std::uint8_t>(shared->bytes.begin(), shared->bytes.end());
+}
+
+std::optional<SharedBytes> FileCache::get_shared(std::string_view ns, std::string_view key) {
     if (!check_namespace(ns, "get")) {
         return std::nullopt;
     }
@@ -255,7 +267,8 @@ std::optional<std::vector<std::uint8_t>> FileCache::get(std::string_view ns, std
             return std::nullopt;
         };
         const std::uint64_t size = file->size();
-        std::string head(std::min<std::uint64_t>(size, kHeaderBytes + key.size()), '\0');
+        const std::size_t offset = value_offset(key.size());
+        std::string head(std::min<std::uint64_t>(size, offset), '\0');
         file->read_at(0, std::as_writable_bytes(std::span(head)));
         if (head.size() < kHeaderBytes || !head.starts_with(kMagic)) {
             return drop_broken();
@@ -265,13 +278,30 @@ std::optional<std::vector<std::uint8_t>> FileCache::get(std::string_view ns, std
             return drop_broken();
         }
         // Another key with the same hash: a miss; its file stays for its own key.
-        if (key_bytes != key.size() || std::string_view(head).substr(kHeaderBytes) != key) {
+        if (key_bytes != key.size() ||
+            std::string_view(head).substr(kHeaderBytes, key_bytes) != key) {
             return std::nullopt;
         }
+        if (size < offset) {
+            return drop_broken();
+        }
         // A short value is not checked here: the codec's checksum above catches it.
-        std::vector<std::uint8_t> value(size - kHeaderBytes - key_bytes);
-        file->read_at(kHeaderBytes + key_bytes, std::as_writable_bytes(std::span(value)));
-        return value;
+        const auto value_bytes = static_cast<std::size_t>(size - offset);
+        if (value_bytes >= kMapMinBytes) {
+            // The mapping stays valid when the file is replaced or deleted (puts rename whole
+            // files over it and nothing writes into a published file).
+            auto mapped = MappedFile::map(*file, static_cast<std::size_t>(size));
+            if (!mapped) {
+                note_error("cache get: " + mapped.error().message);
+                return std::nullopt;
+            }
+            auto owner = std::make_shared<const MappedFile>(std::move(*mapped));
+            const auto all = owner->as<std::uint8_t>();
+            return SharedBytes{all.subspan(offset), std::move(owner)};
+        }
+        auto value = std::make_shared<std::vector<std::uint8_t>>(value_bytes);
+        file->read_at(offset, std::as_writable_bytes(std::span(*value)));
+        return SharedBytes{*value, std::move(value)};
     } catch (const std::exception& e) {
         note_error(fmt::format("cache get: {}", e.what()));
         return std::nullopt;

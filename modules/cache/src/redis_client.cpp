@@ -369,12 +369,26 @@ bool RedisClient::available() {
 }
 
 std::optional<std::vector<std::uint8_t>> RedisClient::get(const std::string& key) {
+    auto shared = get_shared(key);
+    if (!shared) {
+        return std::nullopt;
+    }
+    return std::vector<std::uint8_t>(shared->bytes.begin(), shared->bytes.end());
+}
+
+std::optional<SharedBytes> RedisClient::get_shared(const std::string& key) {
     const std::lock_guard lock(impl_->mutex);
     if (!impl_->connected()) {
         return std::nullopt;
     }
-    const Reply reply = impl_->call({"GET", key});
-    return reply ? impl_->value_of(*reply) : std::nullopt;
+    Reply reply = impl_->call({"GET", key});
+    if (!reply || reply->type == REDIS_REPLY_NIL ||
+        !impl_->expect(*reply, REDIS_REPLY_STRING, "GET")) {
+        return std::nullopt;
+    }
+    const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(reply->str),
+                                              reply->len);
+    return SharedBytes{bytes, std::shared_ptr<const redisReply>(reply.release(), ReplyDeleter{})};
 }
 
 std::vector<std::optional<std::vector<std::uint8_t>>> RedisClient::mget(
@@ -569,6 +583,11 @@ bool RedisClient::available() {
 }
 
 std::optional<std::vector<std::uint8_t>> RedisClient::get(const std::string& /*key*/) {
+    warn_once();
+    return std::nullopt;
+}
+
+std::optional<SharedBytes> RedisClient::get_shared(const std::string& /*key*/) {
     warn_once();
     return std::nullopt;
 }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -109,6 +110,28 @@ TEST(Cache, ReadsThroughTheLevelsAndPromotes) {
     ASSERT_NE(reader.get(key), nullptr);  // promoted: now a memory hit
     EXPECT_EQ(reader.stats()[0].hits, 1u);
     EXPECT_EQ(reader.stats()[2].hits, 1u);
+}
+
+TEST(Cache, AFileHitOfALargePlainValueBorrowsTheMappedFile) {
+    data_testing::TempDir dir;
+    std::int64_t now = 1'000 * kSecond;
+    const Key key = KeyBuilder("indicators").add("spec", "big").build();
+    // Full-mantissa doubles over 8 MiB: stored plainly, so a hit maps the file instead of copying.
+    Value big;
+    std::vector<double> values(std::size_t{1} << 20);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        values[i] = std::sin(static_cast<double>(i) * 0.001) * 1e3;
+    }
+    big.columns.push_back(Column::of("a", values));
+    big.columns.push_back(Column::of("b", values));
+    Cache(local_config(dir.path(), &now)).put(key, big);
+    Cache reader(local_config(dir.path(), &now));
+    const auto hit = reader.get(key);
+    ASSERT_NE(hit, nullptr);
+    EXPECT_TRUE(hit->find("a")->borrows());
+    EXPECT_EQ(*hit, big);
+    reader.clear();  // the file goes; the value read keeps its mapping
+    EXPECT_EQ(hit->find("b")->f64_view()[12345], values[12345]);
 }
 
 TEST(Cache, ValuesExpireAfterTheirNamespacesTtlInEveryLevel) {

@@ -135,7 +135,13 @@ struct PayloadWriter {
                           std::uint64_t count) {
         add(static_cast<std::uint16_t>(name.size()));
         bytes.insert(bytes.end(), name.begin(), name.end());
-        return add(dtype).add(filter).add(count);
+        add(dtype).add(filter).add(count);
+        return pad();
+    }
+    // Zero bytes up to the next multiple of 8 (the values' alignment in the format).
+    PayloadWriter& pad(std::uint8_t fill = 0) {
+        bytes.insert(bytes.end(), (8 - bytes.size() % 8) % 8, fill);
+        return *this;
     }
     PayloadWriter& data(std::size_t n, std::uint8_t fill = 0x42) {
         bytes.insert(bytes.end(), n, fill);
@@ -157,8 +163,9 @@ void expect_bit_exact(const Value& expected, const Value& actual) {
         const Column& a = actual.columns[i];
         EXPECT_EQ(e.name, a.name);
         EXPECT_EQ(e.dtype, a.dtype) << e.name;
-        ASSERT_EQ(e.data.size(), a.data.size()) << e.name;
-        EXPECT_TRUE(e.data == a.data) << e.name;  // bytes, so NaN and -0.0 compare exactly
+        ASSERT_EQ(e.bytes().size(), a.bytes().size()) << e.name;
+        // bytes, so NaN and -0.0 compare exactly
+        EXPECT_TRUE(std::ranges::equal(e.bytes(), a.bytes())) << e.name;
     }
 }
 
@@ -169,22 +176,22 @@ TEST(CodecColumn, HoldsLittleEndianCopiesOfTheValues) {
     const Column c = Column::of("close", closes);
     EXPECT_EQ(c.dtype, DType::Float64);
     EXPECT_EQ(c.length(), 3u);
-    ASSERT_EQ(c.data.size(), 24u);
-    EXPECT_EQ(c.data[7], 0x3f);   // 1.5 = 0x3ff8'0000'0000'0000, sign and exponent last
-    EXPECT_EQ(c.data[15], 0x80);  // -0.0
+    ASSERT_EQ(c.bytes().size(), 24u);
+    EXPECT_EQ(c.bytes()[7], 0x3f);   // 1.5 = 0x3ff8'0000'0000'0000, sign and exponent last
+    EXPECT_EQ(c.bytes()[15], 0x80);  // -0.0
     EXPECT_EQ(bits(c.f64()), bits(closes));
 
     const std::vector<std::int64_t> ts = {kJan2024, -7};
     const Column t = Column::of("ts", ts);
     EXPECT_EQ(t.dtype, DType::Int64);
     EXPECT_EQ(t.i64(), ts);
-    EXPECT_EQ(t.data[0], static_cast<std::uint8_t>(kJan2024 & 0xff));  // low byte first
+    EXPECT_EQ(t.bytes()[0], static_cast<std::uint8_t>(kJan2024 & 0xff));  // low byte first
 
     const std::vector<std::uint8_t> flags = {3, 0, 255};
     const Column u = Column::of("flags", flags);
     EXPECT_EQ(u.dtype, DType::UInt8);
     EXPECT_EQ(u.length(), 3u);
-    EXPECT_EQ(u.data, flags);
+    EXPECT_TRUE(std::ranges::equal(u.bytes(), flags));
 
     const Column j = Column::text("result", "{\"sharpe\":1.2}");
     EXPECT_EQ(j.dtype, DType::Bytes);
@@ -210,7 +217,7 @@ TEST(CodecValue, FindsColumnsAndCountsTheirBytes) {
     ASSERT_NE(v.find("ts"), nullptr);
     EXPECT_EQ(v.find("ts")->dtype, DType::Int64);
     EXPECT_EQ(v.find("volume"), nullptr);
-    EXPECT_EQ(v.payload_bytes(), 5 * 8 + 5 * 8 + 3 + v.find("meta")->data.size());
+    EXPECT_EQ(v.payload_bytes(), 5 * 8 + 5 * 8 + 3 + v.find("meta")->bytes().size());
     EXPECT_EQ(Value{}.payload_bytes(), 0u);
 }
 
@@ -354,6 +361,79 @@ TEST(CodecEncode, NoneStoresThePayloadAsIs) {
     EXPECT_EQ(header.stored_bytes, header.raw_bytes);
 }
 
+// Indicator-like doubles: a walk's log returns have full mantissas, which zstd shrinks little.
+std::vector<double> log_returns(std::size_t n, std::uint64_t seed) {
+    const std::vector<double> prices = walk(n + 1, seed);
+    std::vector<double> values(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        values[i] = std::log(prices[i + 1] / prices[i]);
+    }
+    return values;
+}
+
+TEST(CodecAuto, KeepsLargeValuesPlainUnlessCompressionHalvesThem) {
+    // 16 MiB of full-mantissa doubles: compressible by far less than half, so stored plainly
+    // and decoded without a copy.
+    const Value indicators{{Column::of("returns", log_returns(std::size_t{2} << 20, 5))}};
+    EXPECT_EQ(peek(encode(indicators))->compression, Compression::None);
+    // Minute times halve easily: a large bar series stays compressed.
+    const Value times{{Column::of("ts", minute_times(std::size_t{2} << 20))}};
+    EXPECT_EQ(peek(encode(times))->compression, Compression::Zstd);
+}
+
+// ---- decode of shared bytes: plain columns borrow instead of copying
+
+TEST(CodecShared, PlainColumnsBorrowTheBufferAndKeepItAlive) {
+    const Value value{{Column::of("ts", minute_times(1000)), Column::of("close", walk(1000, 3)),
+                       Column::text("note", "abc")}};
+    auto buffer = std::make_shared<Bytes>(encode(value, 0, {Compression::None}));
+    const std::uint8_t* const first = buffer->data();
+    const std::uint8_t* const last = first + buffer->size();
+    Result<Value> decoded = decode(SharedBytes{*buffer, buffer});
+    buffer.reset();  // the value alone keeps the bytes now
+    ASSERT_TRUE(decoded.has_value()) << decoded.error().message;
+    expect_bit_exact(value, *decoded);
+    for (const Column& c : decoded->columns) {
+        EXPECT_TRUE(c.borrows()) << c.name;
+        EXPECT_GE(c.bytes().data(), first) << c.name;
+        EXPECT_LE(c.bytes().data() + c.bytes().size(), last) << c.name;
+    }
+    EXPECT_EQ(decoded->find("close")->f64_view()[999], walk(1000, 3)[999]);
+    EXPECT_EQ(decoded->find("ts")->i64_view()[1], kJan2024 + kMinute);
+    // A copy of a borrowing column shares the bytes; a copy of an owning one re-points its view.
+    const Column shared_copy = decoded->columns[1];
+    EXPECT_EQ(shared_copy.bytes().data(), decoded->columns[1].bytes().data());
+    const Column owned = Column::of("x", walk(4, 1));
+    const Column owned_copy = owned;
+    EXPECT_NE(owned_copy.bytes().data(), owned.bytes().data());
+    EXPECT_EQ(owned_copy, owned);
+}
+
+TEST(CodecShared, CompressedOrMisalignedBytesAreCopied) {
+    const Value value{{Column::of("ts", minute_times(10'000))}};
+    auto compressed = std::make_shared<Bytes>(encode(value));
+    ASSERT_NE(peek(*compressed)->compression, Compression::None);
+    Result<Value> unpacked = decode(SharedBytes{*compressed, compressed});
+    ASSERT_TRUE(unpacked.has_value());
+    EXPECT_FALSE(unpacked->columns[0].borrows());
+    expect_bit_exact(value, *unpacked);
+
+    // One byte in: the values would sit misaligned, so they are copied into aligned memory.
+    const Bytes plain = encode(value, 0, {Compression::None});
+    auto shifted = std::make_shared<Bytes>(plain.size() + 1);
+    std::copy(plain.begin(), plain.end(), shifted->begin() + 1);
+    Result<Value> moved = decode(SharedBytes{std::span(*shifted).subspan(1), shifted});
+    ASSERT_TRUE(moved.has_value());
+    EXPECT_FALSE(moved->columns[0].borrows());
+    EXPECT_EQ(moved->columns[0].i64_view()[9'999], kJan2024 + 9'999 * kMinute);
+}
+
+TEST(CodecShared, ViewsRefuseAnotherDtype) {
+    const Column t = Column::of("ts", minute_times(2));
+    EXPECT_THROW((void)t.f64_view(), Exception);
+    EXPECT_THROW((void)Column::text("x", "abcdefgh").i64_view(), Exception);
+}
+
 // Closes and open times of real 1m crypto bars (first and fifth CSV fields).
 Value real_minute_bars(const std::filesystem::path& csv) {
     std::ifstream in(csv);
@@ -403,8 +483,7 @@ TEST(CodecAuto, RealMinuteCryptoBars) {
 // ---- encode refuses what decode would reject
 
 TEST(CodecEncode, RefusesMalformedColumns) {
-    Column ragged = Column::of("close", walk(3, 1));
-    ragged.data.pop_back();
+    const Column ragged("close", DType::Float64, std::vector<std::uint8_t>(23));
     Column unknown = Column::text("x", "abc");
     unknown.dtype = static_cast<DType>(9);
     const Column long_name = Column::text(std::string(70'000, 'n'), "abc");
@@ -581,6 +660,9 @@ TEST(CodecCorrupt, InconsistentColumns) {
     expect_corrupt(one().add(std::uint16_t{1}).data(1).add(std::uint8_t{1}).sealed(),
                    "framing cut off");
     expect_corrupt(PayloadWriter{}.add(std::uint16_t{0}).sealed(), "no column count");
+    PayloadWriter dirty = PayloadWriter{}.add(std::uint32_t{1}).add(std::uint16_t{1}).data(1, 'c');
+    dirty.add(std::uint8_t{1}).add(std::uint8_t{1}).add(std::uint64_t{2}).pad(0xee).data(16);
+    expect_corrupt(dirty.sealed(), "padding that is not zero");
 }
 
 }  // namespace

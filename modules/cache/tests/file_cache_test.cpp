@@ -99,7 +99,27 @@ TEST(FileCache, FiftyMegabyteValue) {
     const Bytes big = pattern(50U << 20U, 3);
     ASSERT_TRUE(cache.put("ns", "big", big)) << cache.last_error();
     EXPECT_EQ(cache.get("ns", "big"), big);
-    EXPECT_EQ(cache.usage().bytes, FileCache::kHeaderBytes + 3 + big.size());
+    EXPECT_EQ(cache.usage().bytes, FileCache::value_offset(3) + big.size());
+}
+
+TEST(FileCache, SharedReadsOfLargeValuesAreMappedAlignedAndOutliveTheEntry) {
+    TempDir tmp("file_cache");
+    FileCache cache(tmp.path());
+    const Bytes big = pattern(1U << 20U, 7);
+    for (const std::string key : {"k", "a-longer-key"}) {  // alignment whatever the key length
+        ASSERT_TRUE(cache.put("ns", key, big)) << cache.last_error();
+        auto shared = cache.get_shared("ns", key);
+        ASSERT_TRUE(shared.has_value());
+        EXPECT_EQ(reinterpret_cast<std::uintptr_t>(shared->bytes.data()) % 8, 0U) << key;
+        // Replaced and then deleted: the bytes read stay what they were.
+        ASSERT_TRUE(cache.put("ns", key, pattern(1U << 20U, 8)));
+        ASSERT_TRUE(cache.remove("ns", key));
+        EXPECT_TRUE(std::ranges::equal(shared->bytes, big)) << key;
+    }
+    ASSERT_TRUE(cache.put("ns", "small", pattern(100, 1)));  // small values are read, not mapped
+    auto small = cache.get_shared("ns", "small");
+    ASSERT_TRUE(small.has_value());
+    EXPECT_TRUE(std::ranges::equal(small->bytes, pattern(100, 1)));
 }
 
 TEST(FileCache, OddKeysStayInsideTheDirectory) {
@@ -221,10 +241,10 @@ TEST(FileCache, UsageCountsEntriesAndBytes) {
     ASSERT_TRUE(cache.put("other", "f", pattern(10, 0)));
     const auto ns = cache.usage("ns");
     EXPECT_EQ(ns.entries, 2U);
-    EXPECT_EQ(ns.bytes, 2 * FileCache::kHeaderBytes + 2 + 100 + 3 + 1000);
+    EXPECT_EQ(ns.bytes, FileCache::value_offset(2) + 100 + FileCache::value_offset(3) + 1000);
     const auto all = cache.usage();
     EXPECT_EQ(all.entries, 3U);
-    EXPECT_EQ(all.bytes, ns.bytes + FileCache::kHeaderBytes + 1 + 10);
+    EXPECT_EQ(all.bytes, ns.bytes + FileCache::value_offset(1) + 10);
     ASSERT_TRUE(cache.put("ns", "ab", pattern(50, 0)));  // replacing adds no entry
     EXPECT_EQ(cache.usage("ns").entries, 2U);
 }
@@ -272,9 +292,9 @@ TEST(FileCacheCorrupt, TruncatedValueIsReturnedAsIs) {
     const Bytes value = pattern(1000, 5);
     ASSERT_TRUE(cache.put("ns", "key", value));
     const auto path = cache.entry_path("ns", "key");
-    fs::resize_file(path, FileCache::kHeaderBytes + 3 + 400);
+    fs::resize_file(path, FileCache::value_offset(3) + 400);
     EXPECT_EQ(cache.get("ns", "key"), Bytes(value.begin(), value.begin() + 400));
-    fs::resize_file(path, FileCache::kHeaderBytes + 3);  // the whole value cut off
+    fs::resize_file(path, FileCache::value_offset(3));  // the whole value cut off
     EXPECT_EQ(cache.get("ns", "key"), Bytes());
     EXPECT_TRUE(fs::exists(path));
     EXPECT_EQ(cache.corrupt_removed(), 0U);

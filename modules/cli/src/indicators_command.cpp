@@ -237,10 +237,16 @@ public:
 
     /// The rows of columns computed earlier (a cached value: "ts", then every output).
     void write_columns(const cache::Value& value) {
-        const std::vector<std::int64_t> ts = value.columns.at(0).i64();
-        std::vector<std::vector<double>> outputs;
+        // Views, not copies: a file hit's columns are the mapped file itself.
+        const std::span<const std::int64_t> ts = value.columns.at(0).i64_view();
+        std::vector<std::span<const double>> outputs;
         for (std::size_t c = 1; c < value.columns.size(); ++c) {
-            outputs.push_back(value.columns[c].f64());
+            outputs.push_back(value.columns[c].f64_view());
+            if (outputs.back().size() != ts.size()) {
+                throw Exception(ErrorCode::Corrupt,
+                                "cached indicator columns differ in length; run `tradpal cache "
+                                "clear --namespace indicators`");
+            }
         }
         for (std::size_t i = 0; i < ts.size(); ++i) {
             const Timestamp t(ts[i]);
@@ -248,7 +254,7 @@ public:
                 continue;
             }
             begin_row(t);
-            for (const std::vector<double>& column : outputs) {
+            for (const std::span<const double> column : outputs) {
                 add_value(column[i]);
             }
             end_row();

@@ -163,13 +163,17 @@ Result<MappedFile> MappedFile::open(const std::filesystem::path& path, std::size
         return fail(ErrorCode::Corrupt, fmt::format("{} has {} bytes but {} are expected",
                                                     path.string(), size, length));
     }
+    return map(*file, length);
+}
+
+Result<MappedFile> MappedFile::map(const File& file, std::size_t length) {
     MappedFile mapped;
     if (length == 0) {
         return mapped;
     }
-    void* p = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, file->fd(), 0);
+    void* p = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, file.fd(), 0);
     if (p == MAP_FAILED) {
-        return os_error("cannot map", path, errno);
+        return os_error("cannot map", file.path(), errno);
     }
     mapped.data_ = static_cast<std::byte*>(p);
     mapped.length_ = length;

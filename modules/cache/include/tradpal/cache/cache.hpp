@@ -138,12 +138,13 @@ private:
     std::int64_t expiry_for(std::string_view ns) const;
     /// Decodes bytes read from a level; null (counted as corrupt) when they fail, and null
     /// when expired at now().
-    std::shared_ptr<const Value> decode_from(Level level, std::span<const std::uint8_t> bytes,
+    std::shared_ptr<const Value> decode_from(Level level, const SharedBytes& bytes,
                                              std::int64_t& expires_at_ns);
-    /// A read from the Redis or the file level: the decoded value (copied into the levels
-    /// above) or null, counted either way.
+    /// A read from the Redis or the file level: the decoded value (promoted to the levels
+    /// above; it may borrow the level's bytes, so promotion copies nothing) or null, counted
+    /// either way.
     std::shared_ptr<const Value> from_level(Level level, const Key& key,
-                                            const std::optional<std::vector<std::uint8_t>>& bytes);
+                                            const std::optional<SharedBytes>& bytes);
     void store_redis(const Key& key, std::span<const std::uint8_t> bytes, std::int64_t expires_at);
 
     CacheConfig config_;

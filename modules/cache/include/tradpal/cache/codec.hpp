@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -19,11 +20,27 @@ std::string_view to_string(DType dtype) noexcept;
 /// Bytes per element: 8, 8, 1, 1 (0 for a value outside the enum).
 std::size_t width(DType dtype) noexcept;
 
-/// One named column of little-endian values (Bytes: an opaque blob such as JSON text).
-struct Column {
+/// One named column of little-endian values (Bytes: an opaque blob such as JSON text). The
+/// values are either owned or borrowed from a buffer that a shared owner keeps alive (a mapped
+/// cache file, a Redis reply): decode() of SharedBytes borrows, so a hit of a large value copies
+/// nothing. Either way the column is immutable once made and safe to read from many threads.
+class Column {
+public:
     std::string name;
     DType dtype = DType::Float64;
-    std::vector<std::uint8_t> data;  ///< size is a multiple of the dtype's width
+
+    Column() = default;
+    /// A column owning `bytes` (size must be a multiple of the dtype's width for encode()).
+    Column(std::string column_name, DType type, std::vector<std::uint8_t> bytes);
+    /// A column viewing `bytes`, which `owner` keeps alive.
+    Column(std::string column_name, DType type, std::span<const std::uint8_t> bytes,
+           std::shared_ptr<const void> owner);
+    // The view points into owned_ or the owner's bytes, so copies re-point it.
+    Column(const Column& other);
+    Column& operator=(const Column& other);
+    Column(Column&& other) noexcept;
+    Column& operator=(Column&& other) noexcept;
+    ~Column() = default;
 
     /// A Float64, Int64 or UInt8 column holding a copy of `values`.
     static Column of(std::string name, std::span<const double> values);
@@ -32,17 +49,35 @@ struct Column {
     /// A Bytes column holding a copy of `bytes`.
     static Column text(std::string name, std::string_view bytes);
 
+    /// The values' bytes, owned or borrowed.
+    std::span<const std::uint8_t> bytes() const noexcept { return view_; }
+    /// True when the bytes belong to a shared owner rather than to this column.
+    bool borrows() const noexcept { return owner_ != nullptr; }
     /// Number of elements (bytes for UInt8 and Bytes).
     std::size_t length() const noexcept;
-    /// A copy of the values. Throws: tradpal::Exception (InvalidArgument) unless dtype is Float64.
+    /// The values without a copy. Throws: tradpal::Exception (InvalidArgument) unless dtype is
+    /// Float64 (resp. Int64) and the bytes are 8-byte aligned (decode() makes them so).
+    std::span<const double> f64_view() const;
+    std::span<const std::int64_t> i64_view() const;
+    /// Copies of the values. Throws as f64_view() / i64_view() (except for the alignment).
     std::vector<double> f64() const;
-    /// A copy of the values. Throws: tradpal::Exception (InvalidArgument) unless dtype is Int64.
     std::vector<std::int64_t> i64() const;
-    /// The raw bytes as text (meant for Bytes columns); valid while `data` is unchanged.
+    /// The raw bytes as text (meant for Bytes columns).
     std::string_view as_text() const noexcept;
 
     /// Bit-exact: NaN payloads and signed zeros compare by their bytes.
-    bool operator==(const Column&) const = default;
+    bool operator==(const Column& other) const noexcept;
+
+private:
+    std::vector<std::uint8_t> owned_;
+    std::shared_ptr<const void> owner_;
+    std::span<const std::uint8_t> view_;  // owned_ or the owner's bytes
+};
+
+/// Bytes that a shared owner keeps alive: what the cache levels hand to decode().
+struct SharedBytes {
+    std::span<const std::uint8_t> bytes;
+    std::shared_ptr<const void> owner;
 };
 
 /// What the cache stores: a few named columns (a bar series, an indicator's outputs, a backtest
@@ -52,7 +87,7 @@ struct Value {
 
     /// The first column called `name`, or nullptr. Linear in the number of columns.
     const Column* find(std::string_view name) const noexcept;
-    /// Sum of the columns' data sizes (names and framing excluded).
+    /// Sum of the columns' byte sizes (names and framing excluded).
     std::size_t payload_bytes() const noexcept;
 
     bool operator==(const Value&) const = default;
@@ -94,7 +129,7 @@ struct Header {
 };
 
 /// Format version written by encode() and the only one decode() reads.
-inline constexpr std::uint16_t kFormatVersion = 1;
+inline constexpr std::uint16_t kFormatVersion = 2;
 /// Size of the encoded header: peek() needs only this many leading bytes.
 inline constexpr std::size_t kHeaderBytes = 40;
 /// Largest payload (before compression) encode() writes and decode() accepts.
@@ -108,10 +143,14 @@ inline constexpr std::uint64_t kMaxRawBytes = std::uint64_t{64} << 30;
 std::vector<std::uint8_t> encode(const Value& value, std::int64_t expires_at_ns = 0,
                                  const EncodeOptions& options = {});
 
-/// Decodes what encode() wrote. Never throws and never crashes on arbitrary bytes.
-/// Errors: Corrupt for a bad magic, unknown version, checksum mismatch, truncation, a failed
-/// decompression or inconsistent column sizes; Internal when memory runs out.
+/// Decodes what encode() wrote into columns that own their values. Never throws and never
+/// crashes on arbitrary bytes. Errors: Corrupt for a bad magic, unknown version, checksum
+/// mismatch, truncation, a failed decompression or inconsistent column sizes; Internal when
+/// memory runs out.
 Result<Value> decode(std::span<const std::uint8_t> bytes);
+/// The same, but columns stored plainly (no compression, no filter) borrow from `shared`
+/// instead of copying when its bytes are 8-byte aligned; the value then keeps the owner alive.
+Result<Value> decode(const SharedBytes& shared);
 
 /// The header alone, for cheap expiry checks: `bytes` may be just the first kHeaderBytes. The
 /// magic, version and sizes are checked, not the checksum (decode() does that).

@@ -12,16 +12,18 @@
 #include <string_view>
 #include <vector>
 
+#include <tradpal/cache/codec.hpp>
+
 namespace tradpal::cache {
 
 /// Level 3 of the cache: a directory of files, one per key, shared safely by several processes.
 ///
 /// An entry lives at <dir>/<namespace>/<2 hex>/<32 hex of XXH3-128(key)>. The file holds a small
-/// header (magic "TPC3", key length as u32 little-endian), the full key (checked on read, so a
-/// hash collision is a miss) and the value bytes. A put writes a unique temp file in the same
-/// directory and renames it over the target: readers see the old file or the new one, never half
-/// of one, and the last rename wins when two processes write one key. There is no fsync: a crash
-/// may lose the last writes but never mixes them.
+/// header (magic "TPC4", key length as u32 little-endian), the full key (checked on read, so a
+/// hash collision is a miss), zero bytes up to a multiple of 8, and the value bytes. A put writes a
+/// unique temp file in the same directory and renames it over the target: readers see the old file
+/// or the new one, never half of one, and the last rename wins when two processes write one key.
+/// There is no fsync: a crash may lose the last writes but never mixes them.
 ///
 /// Values are opaque bytes here. This level only checks its own header: a file whose header is
 /// broken (bad magic, truncated before the value) is deleted and counted. A value that is cut
@@ -37,6 +39,11 @@ class FileCache {
 public:
     /// Bytes before the key: magic (4) and key length (4).
     static constexpr std::size_t kHeaderBytes = 8;
+    /// Where the value starts in an entry's file: after the header and the key, rounded up to a
+    /// multiple of 8 so that a mapped value keeps the alignment of its columns.
+    static constexpr std::size_t value_offset(std::size_t key_bytes) noexcept {
+        return (kHeaderBytes + key_bytes + 7) / 8 * 8;
+    }
     /// Longest namespace name; names are [a-z0-9_-]{1,64}.
     static constexpr std::size_t kMaxNamespaceBytes = 64;
 
@@ -61,6 +68,10 @@ public:
     /// collision) is a miss and stays. Errors: nullopt + last_error() (a refused namespace, an
     /// unreadable file); a plain miss sets no error.
     std::optional<std::vector<std::uint8_t>> get(std::string_view ns, std::string_view key);
+
+    /// The same without a copy: values of 64 KiB or more are mapped, and the bytes stay valid
+    /// (the owner keeps the mapping) even if the entry is replaced or removed meanwhile.
+    std::optional<SharedBytes> get_shared(std::string_view ns, std::string_view key);
 
     /// Deletes the file of (ns, key); true when one was deleted, false when there was none or on
     /// an error (then last_error() says why).

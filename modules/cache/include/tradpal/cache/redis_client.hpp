@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <tradpal/cache/codec.hpp>
+
 namespace tradpal::cache {
 
 /// Where the Redis server is and how long to wait for it.
@@ -55,6 +57,8 @@ public:
 
     /// The value stored at key; nullopt on a miss or any failure.
     std::optional<std::vector<std::uint8_t>> get(const std::string& key);
+    /// The same without a copy: the bytes are those of hiredis's reply, which the owner keeps.
+    std::optional<SharedBytes> get_shared(const std::string& key);
 
     /// GET for each key, pipelined (all commands written, then all replies read): one entry per
     /// key, in order. If the connection breaks halfway, that entry and all later ones are misses.

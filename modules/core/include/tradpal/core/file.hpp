@@ -61,6 +61,9 @@ public:
     /// Maps `length` bytes (0 maps an empty region without touching the file).
     /// Errors: NotFound, IoError, Corrupt when the file is shorter than `length`.
     static Result<MappedFile> open(const std::filesystem::path& path, std::size_t length);
+    /// Maps the first `length` bytes of an open file (the caller checked its size).
+    /// Errors: IoError.
+    static Result<MappedFile> map(const File& file, std::size_t length);
 
     MappedFile() = default;
     MappedFile(MappedFile&& other) noexcept;
