@@ -167,6 +167,11 @@ TEST_F(RedisClientTest, MegabyteValuesRoundTrip) {
     ASSERT_TRUE(redis.set(key("1mb"), one_mb, 0s)) << redis.last_error();
     ASSERT_TRUE(redis.set(key("3mb"), odd_size, 0s)) << redis.last_error();
     EXPECT_EQ(redis.get(key("1mb")), one_mb);
+    // Read into a buffer of its own, aligned for the codec to lend columns from.
+    const auto shared = redis.get_shared(key("3mb"));
+    ASSERT_TRUE(shared.has_value()) << redis.last_error();
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(shared->bytes.data()) % 8, 0U);
+    EXPECT_TRUE(std::ranges::equal(shared->bytes, odd_size));
     const std::vector<std::string> keys = {key("3mb"), key("1mb")};
     const auto values = redis.mget(keys);
     ASSERT_EQ(values.size(), 2u);
