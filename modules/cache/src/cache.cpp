@@ -157,11 +157,6 @@ std::int64_t Cache::ttl_seconds(std::string_view ns) const {
     return fallback != config_.ttl_seconds.end() ? fallback->second : 3600;
 }
 
-std::int64_t Cache::expiry_for(std::string_view ns) const {
-    const std::int64_t ttl = ttl_seconds(ns);
-    return ttl > 0 ? now() + ttl * 1'000'000'000 : 0;
-}
-
 std::shared_ptr<const Value> Cache::decode_from(Level level, const SharedBytes& bytes,
                                                 std::int64_t& expires_at_ns) {
     Result<Value> value = decode(bytes);
@@ -240,7 +235,11 @@ void Cache::store_redis(const Key& key, std::span<const std::uint8_t> bytes,
 }
 
 std::shared_ptr<const Value> Cache::put(const Key& key, Value value) {
-    const std::int64_t expires_at = expiry_for(key.ns);
+    return put(key, std::move(value), ttl_seconds(key.ns));
+}
+
+std::shared_ptr<const Value> Cache::put(const Key& key, Value value, std::int64_t ttl_seconds) {
+    const std::int64_t expires_at = ttl_seconds > 0 ? now() + ttl_seconds * 1'000'000'000 : 0;
     auto shared = std::make_shared<const Value>(std::move(value));
     if (memory_) {
         memory_->put(key.full(), shared, expires_at);

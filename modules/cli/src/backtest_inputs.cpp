@@ -74,18 +74,6 @@ void add_execution_options(CLI::App& c, ExecutionArgs& a) {
     c.add_option("--risk-free", a.config.risk_free, "Annual risk-free rate for Sharpe and Sortino");
 }
 
-std::vector<std::string> split_list(const std::string& text) {
-    std::vector<std::string> out;
-    std::stringstream in(text);
-    std::string item;
-    while (std::getline(in, item, ',')) {
-        if (!item.empty()) {
-            out.push_back(item);
-        }
-    }
-    return out;
-}
-
 std::vector<LoadedSeries> load_series(const Context& ctx, const MarketArgs& a) {
     const int sources =
         (a.input.empty() ? 0 : 1) + (a.symbol.empty() ? 0 : 1) + (a.symbols.empty() ? 0 : 1);

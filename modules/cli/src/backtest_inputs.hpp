@@ -12,6 +12,7 @@
 #include <tradpal/backtest/config.hpp>
 #include <tradpal/backtest/engine.hpp>
 #include <tradpal/backtest/strategies.hpp>
+#include <tradpal/core/text.hpp>
 #include <tradpal/data/store.hpp>
 
 #include "context.hpp"
@@ -67,9 +68,6 @@ std::vector<backtest::SymbolSeries> tradable(const std::vector<LoadedSeries>& lo
 
 /// The validated config. Throws: tradpal::Exception (InvalidArgument).
 backtest::Config make_config(const ExecutionArgs& a);
-
-/// "a,b,,c" -> {"a", "b", "c"}.
-std::vector<std::string> split_list(const std::string& text);
 
 /// Every strategy and its --param names with defaults, for a command's --help footer.
 std::string strategies_help();

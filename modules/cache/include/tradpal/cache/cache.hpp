@@ -99,6 +99,9 @@ public:
     /// Stores `value` in every enabled level, fresh for the namespace's TTL. Values over
     /// Redis's 512 MB limit go to the other levels only.
     std::shared_ptr<const Value> put(const Key& key, Value value);
+    /// The same with a TTL of its own (seconds, 0: none), e.g. for copies that must outlive
+    /// their freshness (the data sources serve stale API answers when every source fails).
+    std::shared_ptr<const Value> put(const Key& key, Value value, std::int64_t ttl_seconds);
     /// get(), or compute(), put() and return it.
     std::shared_ptr<const Value> get_or_compute(const Key& key,
                                                 const std::function<Value()>& compute);
@@ -135,7 +138,6 @@ private:
     };
     AtomicCounters& counters(Level level) { return counters_[static_cast<std::size_t>(level)]; }
     std::int64_t now() const { return config_.clock(); }
-    std::int64_t expiry_for(std::string_view ns) const;
     /// Decodes bytes read from a level; null (counted as corrupt) when they fail, and null
     /// when expired at now().
     std::shared_ptr<const Value> decode_from(Level level, const SharedBytes& bytes,

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tradpal {
 
@@ -18,6 +19,19 @@ inline std::string_view trim(std::string_view s) noexcept {
         s.remove_suffix(1);
     }
     return s;
+}
+
+/// The trimmed, non-empty items of a separated list: "a, b,,c" -> {"a", "b", "c"}.
+inline std::vector<std::string> split_list(std::string_view text, char separator = ',') {
+    std::vector<std::string> out;
+    while (!text.empty()) {
+        const std::size_t end = std::min(text.find(separator), text.size());
+        if (const std::string_view item = trim(text.substr(0, end)); !item.empty()) {
+            out.emplace_back(item);
+        }
+        text.remove_prefix(std::min(end + 1, text.size()));
+    }
+    return out;
 }
 
 /// `s` with ASCII letters in lower case.

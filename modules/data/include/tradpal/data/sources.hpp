@@ -32,12 +32,13 @@ using FetchProgress = std::function<void(std::uint64_t bars, Timestamp reached)>
 
 /// What a source returned.
 struct FetchResult {
-    BarSeries bars;                   ///< strictly increasing open times inside the request
-    std::uint64_t requests = 0;       ///< HTTP requests (pages) it took
-    std::uint64_t duplicates = 0;     ///< repeated bars dropped (page boundaries)
-    std::uint64_t partial = 0;        ///< still-forming bars dropped
-    std::uint64_t null_rows = 0;      ///< rows without prices dropped
-    std::string note;                 ///< anything a person should know (e.g. "Kraken serves only the last 720 bars")
+    BarSeries bars;                ///< strictly increasing open times inside the request
+    std::uint64_t requests = 0;    ///< HTTP requests (pages) it took
+    std::uint64_t duplicates = 0;  ///< repeated bars dropped (page boundaries)
+    std::uint64_t partial = 0;     ///< still-forming bars dropped
+    std::uint64_t null_rows = 0;   ///< rows without prices dropped
+    std::string
+        note;  ///< anything a person should know (e.g. "Kraken serves only the last 720 bars")
 };
 
 /// A place bars come from: a web API, a local file, the store.
@@ -49,6 +50,9 @@ public:
     /// False when the source cannot serve this symbol form or timeframe at all (the chain then
     /// skips it without asking).
     virtual bool supports(std::string_view symbol, const Timeframe& timeframe) const = 0;
+    /// True for web APIs: their answers are cached (settings `ttl_api`) and served from the
+    /// cache, even stale, when every source fails.
+    virtual bool is_remote() const { return false; }
     /// Errors: NotFound (symbol unknown to this source), Unavailable (network, server errors after
     /// retries, rate limited past the retries), ParseError (an answer that is not the API's JSON),
     /// InvalidArgument (the API refused the request).
