@@ -88,7 +88,10 @@ public:
         }
         detail::PageCollector collector(request);
         const YahooLimits limits = limits_of(*interval);
-        Timestamp from = request.start;
+        // Whole seconds, so that no request is a second longer than Yahoo allows.
+        Timestamp from = Timestamp::from_seconds(detail::ceil_seconds(request.start));
+        // Bars opening after `now` do not exist yet: no requests for them.
+        const Timestamp until = std::min(request.end, request.now);
         if (limits.retention_ns > 0) {
             const Timestamp oldest = Timestamp::from_seconds(detail::ceil_seconds(
                 Timestamp(request.now.ns() - limits.retention_ns + kRetentionMarginNs)));
@@ -102,11 +105,11 @@ public:
         }
         const std::string path = "/v8/finance/chart/" + url_encode(yahoo_symbol(request.symbol));
         std::vector<YahooEvent> events;
-        while (from < request.end) {
+        while (from < until) {
             const Timestamp to =
-                limits.max_span_ns > 0 && request.end.ns() - from.ns() > limits.max_span_ns
+                limits.max_span_ns > 0 && until.ns() - from.ns() > limits.max_span_ns
                     ? Timestamp(from.ns() + limits.max_span_ns)
-                    : request.end;
+                    : until;
             const std::string url =
                 detail::make_url(options_.base_url, path,
                                  {{"period1", std::to_string(from.seconds())},

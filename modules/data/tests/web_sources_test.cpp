@@ -615,6 +615,20 @@ TEST(YahooSource, MinuteBarsOverTwentyDaysTakeThreeRequests) {
     EXPECT_TRUE(result->note.empty());
 }
 
+TEST(YahooSource, NothingIsRequestedAfterNow) {
+    FakeServer server(minute_chart);
+    auto source = make_yahoo_source(options_for(server));
+    const Timestamp now("2024-03-10T12:00:00Z");
+    auto result = source->fetch(request("BTC/USD", "1m", Timestamp(now.ns() - 3 * kDayNs),
+                                        Timestamp(now.ns() + 30 * kDayNs), now));
+    ASSERT_TRUE(result) << result.error().message;
+    const auto seen = server.requests();
+    ASSERT_EQ(seen.size(), 1U);
+    EXPECT_EQ(query_int(seen[0], "period2"), now.seconds());
+    EXPECT_EQ(result->bars.size(), 3U * 1440U);
+    EXPECT_EQ(result->partial, 1U);  // the bar opening at `now`
+}
+
 TEST(YahooSource, MinuteBarsOlderThanThirtyDaysAreNotRequested) {
     FakeServer server(minute_chart);
     auto source = make_yahoo_source(options_for(server));
