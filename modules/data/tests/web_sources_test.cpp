@@ -71,9 +71,12 @@ std::int64_t query_int(const SeenRequest& seen, const std::string& key) {
     return std::stoll(seen.query.at(key));
 }
 
+// With a charset, as the APIs send it; cpp-httplib also leaves such bodies uncompressed, where
+// its brotli compression of bare application/json costs ~0.3 s per 150 kB page.
 FakeReply json(std::string body, int status = 200) {
     FakeReply reply;
     reply.status = status;
+    reply.content_type = "application/json; charset=utf-8";
     reply.body = std::move(body);
     return reply;
 }
@@ -249,7 +252,7 @@ FakeServer::Handler klines_server(const BarSeries& bars, bool repeat_last = fals
             ++count;
         }
         FakeReply reply = json(klines_body(bars, first, count, kHourNs / kNanosPerMilli));
-        reply.headers["X-MBX-USED-WEIGHT-1m"] = "12";
+        reply.headers.emplace("X-MBX-USED-WEIGHT-1m", "12");
         return reply;
     };
 }
@@ -402,7 +405,7 @@ TEST(BinanceSource, HtmlBadGatewayAfterRetriesIsUnavailable) {
 TEST(BinanceSource, RateLimitedAfterRetriesIsUnavailable) {
     const Error error = binance_error([](const SeenRequest&) {
         FakeReply reply = json(R"({"code":-1003,"msg":"Too many requests."})", 429);
-        reply.headers["Retry-After"] = "0";
+        reply.headers.emplace("Retry-After", "0");
         return reply;
     });
     EXPECT_EQ(error.code, ErrorCode::Unavailable);
