@@ -342,6 +342,23 @@ TEST(BinanceSource, RecordedKlines) {
     EXPECT_DOUBLE_EQ(result->bars.bar(2).close, 43361.11);
 }
 
+TEST(BinanceSource, HighWeightOnTheLastPageDoesNotWait) {
+    const BarSeries bars = synthetic_ohlcv(5, 4);
+    FakeServer server([&](const SeenRequest&) {
+        FakeReply reply = json(klines_body(bars, 0, 5, kHourNs / kNanosPerMilli));
+        reply.headers.emplace("X-MBX-USED-WEIGHT-1m", "5990");
+        return reply;
+    });
+    auto source = make_binance_source(options_for(server));
+    const auto began = std::chrono::steady_clock::now();
+    auto result = source->fetch(request("BTC/USDT", "1h", bars.view().time(0),
+                                        Timestamp(bars.view().ts().back() + kHourNs),
+                                        Timestamp("2030-01-01")));
+    ASSERT_TRUE(result) << result.error().message;
+    expect_same_bars(result->bars, bars);
+    EXPECT_LT(std::chrono::steady_clock::now() - began, 5s);
+}
+
 TEST(BinanceSource, EmptyAnswerIsNoBars) {
     FakeServer server([](const SeenRequest&) { return json("[]"); });
     auto source = make_binance_source(options_for(server));
