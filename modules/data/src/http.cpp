@@ -308,14 +308,15 @@ struct HttpClient::Impl {
                     retry_after == response.headers.end()
                         ? std::nullopt
                         : parse_retry_after(retry_after->second, std::chrono::system_clock::now());
-                const Clock::duration delay =
-                    told ? std::chrono::ceil<Clock::duration>(std::chrono::duration<double>(*told))
-                         : backoff(policy, attempt);
                 // Every thread waits, not just this one. A wait longer than max_delay (a ban
                 // of hours) is not sat out: the answer goes back to the caller.
-                limiter->pause_until(Clock::now() +
-                                     std::min<Clock::duration>(delay, policy.max_delay));
-                if (last || delay > policy.max_delay) {
+                const double max_wait_s = std::chrono::duration<double>(policy.max_delay).count();
+                const Clock::duration delay =
+                    told ? std::chrono::ceil<Clock::duration>(
+                               std::chrono::duration<double>(std::min(*told, max_wait_s)))
+                         : backoff(policy, attempt);
+                limiter->pause_until(Clock::now() + delay);
+                if (last || (told && *told > max_wait_s)) {
                     return response;
                 }
                 ++retries;
@@ -443,7 +444,9 @@ std::optional<double> parse_retry_after(std::string_view value,
     }
     if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
         double seconds = 0;
-        std::from_chars(value.data(), value.data() + value.size(), seconds);
+        if (std::from_chars(value.data(), value.data() + value.size(), seconds).ec != std::errc{}) {
+            return std::nullopt;  // beyond a double
+        }
         return seconds;
     }
     const auto date = parse_imf_fixdate(value);

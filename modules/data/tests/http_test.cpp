@@ -140,14 +140,15 @@ TEST_P(HttpThrottleTest, WaitsForRetryAfter) {
 
 TEST_P(HttpThrottleTest, ReturnsAnswerWhenRetryAfterExceedsMaxDelay) {
     FakeServer server([](const SeenRequest&) {
-        return reply(GetParam(), "", {{"Retry-After", "3600"}});
+        // Past what a steady_clock duration holds, too: the wait must be clamped, not overflow.
+        return reply(GetParam(), "", {{"Retry-After", "99999999999999"}});
     });
     HttpClient client;
     client.set_policy(server.url(), quick_policy());
     const auto response = client.get(server.url() + "/x");
     ASSERT_TRUE(response.has_value()) << response.error().message;
     EXPECT_EQ(response->status, GetParam());
-    EXPECT_EQ(response->headers.at("retry-after"), "3600");
+    EXPECT_EQ(response->headers.at("retry-after"), "99999999999999");
     EXPECT_EQ(response->attempts, 1);
 }
 
@@ -319,6 +320,7 @@ TEST(ParseRetryAfter, ReadsDeltaSecondsAndDates) {
     EXPECT_EQ(parse_retry_after("1", now), 1.0);
     EXPECT_EQ(parse_retry_after(" 120 ", now), 120.0);
     EXPECT_EQ(parse_retry_after("0", now), 0.0);
+    EXPECT_EQ(parse_retry_after("99999999999999", now), 99'999'999'999'999.0);
     EXPECT_EQ(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now), 30.0);
     EXPECT_EQ(parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now), 0.0) << "in the past";
     EXPECT_EQ(parse_retry_after("Thu, 22 Oct 2015 07:27:30 GMT", now), 86'400.0);
