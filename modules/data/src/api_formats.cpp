@@ -46,16 +46,21 @@ std::string printable(std::string_view text, std::size_t limit) {
     return out;
 }
 
-// A decimal sent as a JSON string ("0.80000000"), converted exactly as strtod would.
+// A decimal sent as a JSON string ("0.80000000"), converted exactly as strtod would. Read from the
+// raw token: a number holds no escapes, so unescaping it into simdjson's buffer would be a copy.
 double number_in_string(od::value value, std::string_view what) {
-    const std::string_view text = need(value.get_string(), what);
-    double out = 0;
-    const char* end = text.data() + text.size();
-    const auto [stop, error] = fast_float::from_chars(text.data(), end, out);
-    if (error != std::errc() || stop != end || !std::isfinite(out)) {
-        throw_parse_error(fmt::format("{}: \"{}\" is not a number", what, printable(text, 40)));
+    std::string_view token = value.raw_json_token();
+    token = token.substr(0, token.find_last_not_of(" \t\r\n") + 1);
+    if (token.size() >= 2 && token.front() == '"') {
+        const char* end = token.data() + token.size() - 1;
+        double out = 0;
+        const auto [stop, error] = fast_float::from_chars(token.data() + 1, end, out);
+        if (error == std::errc() && stop == end && std::isfinite(out)) {
+            return out;
+        }
     }
-    return out;
+    throw_parse_error(
+        fmt::format("{}: {} is not a number in a string", what, printable(token, 40)));
 }
 
 Timestamp epoch_time(std::int64_t value, EpochUnit unit, std::string_view what) {
