@@ -53,16 +53,17 @@ struct HostPolicy {
     std::chrono::milliseconds timeout{10'000};  ///< whole request, connect included
     int max_attempts = 5;                       ///< 1 = no retries
     std::chrono::milliseconds base_delay{250};  ///< first back-off; doubles, with jitter
+    /// Longest back-off or Retry-After wait; a 429/418 that asks for longer is returned as is.
     std::chrono::milliseconds max_delay{30'000};
 };
 
 /// Counters of one client, for reports and benchmarks.
 struct HttpStats {
-    std::uint64_t requests = 0;     ///< requests sent (retries included)
-    std::uint64_t retries = 0;      ///< requests repeated after a 5xx, 429/418 or a timeout
-    std::uint64_t throttled = 0;    ///< 429/418 answers
-    std::uint64_t bytes = 0;        ///< body bytes received
-    double wait_seconds = 0;        ///< time spent waiting for the rate limiter or Retry-After
+    std::uint64_t requests = 0;   ///< requests sent (retries included)
+    std::uint64_t retries = 0;    ///< requests repeated after a 5xx, 429/418 or a timeout
+    std::uint64_t throttled = 0;  ///< 429/418 answers
+    std::uint64_t bytes = 0;      ///< body bytes received
+    double wait_seconds = 0;      ///< time spent waiting for the rate limiter or Retry-After
 };
 
 /// A libcurl client for GET requests, shared by worker threads: connections are reused (per

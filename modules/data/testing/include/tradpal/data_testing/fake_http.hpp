@@ -16,6 +16,7 @@ struct SeenRequest {
     std::string path;                          ///< "/api/v3/klines"
     std::map<std::string, std::string> query;  ///< decoded query parameters
     std::chrono::steady_clock::time_point at;  ///< when it arrived
+    int remote_port = 0;                       ///< the client's port, one per connection
 };
 
 /// What a handler answers.
