@@ -48,6 +48,8 @@ public:
 
     std::string_view name() const override { return "binance"; }
 
+    bool is_remote() const override { return true; }
+
     bool supports(std::string_view symbol, const Timeframe& timeframe) const override {
         return binance_symbol(symbol) && binance_interval(timeframe);
     }

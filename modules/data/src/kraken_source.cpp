@@ -19,6 +19,8 @@ public:
 
     std::string_view name() const override { return "kraken"; }
 
+    bool is_remote() const override { return true; }
+
     bool supports(std::string_view symbol, const Timeframe& timeframe) const override {
         return kraken_pair(symbol) && kraken_interval(timeframe);
     }

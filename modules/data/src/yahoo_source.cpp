@@ -73,6 +73,8 @@ public:
 
     std::string_view name() const override { return "yahoo"; }
 
+    bool is_remote() const override { return true; }
+
     bool supports(std::string_view symbol, const Timeframe& timeframe) const override {
         const auto interval = yahoo_interval(timeframe);
         // 5d and 3mo bars start where Yahoo chooses, not on TradPal's bucket boundaries.
