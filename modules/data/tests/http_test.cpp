@@ -67,7 +67,7 @@ TEST(HttpClient, ReturnsBodyHeadersAndQuery) {
     EXPECT_EQ(response->status, 200);
     EXPECT_EQ(response->body, R"({"price": 1})");
     EXPECT_EQ(response->headers.at("x-weight"), "7");
-    EXPECT_EQ(response->headers.at("content-type"), "application/json");
+    EXPECT_EQ(response->headers.at("content-type"), "application/json; charset=utf-8");
     EXPECT_EQ(response->attempts, 1);
 
     const auto seen = server.requests();
