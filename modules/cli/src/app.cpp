@@ -106,6 +106,7 @@ int run(int argc, char** argv) {
 
     std::vector<Command> commands;
     add_data_commands(app, commands);
+    add_fetch_command(app, commands);
     add_config_commands(app, commands);
     add_cache_commands(app, commands);
     add_indicators_command(app, commands);

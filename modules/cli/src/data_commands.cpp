@@ -64,15 +64,6 @@ std::map<data::BarField, std::string> parse_columns(const std::string& text) {
     return out;
 }
 
-// A bound of --start-date / --end-date. A bare date as end bound includes that whole day.
-Timestamp date_bound(const std::string& text, bool end) {
-    const Timestamp t = Timestamp::parse(text).value();
-    if (!end) {
-        return t;
-    }
-    return Timestamp(t.ns() + (text.size() == 10 ? kNanosPerDay : 1));
-}
-
 // ---- data import
 
 struct ImportArgs {
@@ -356,9 +347,8 @@ int run_export(Context& ctx, const ExportArgs& a) {
     const data::Store store = ctx.store();
     const data::SeriesKey key = a.series.resolve(store);
     const data::StoredSeries s = store.open(key).value();
-    const Timestamp start =
-        a.start_date.empty() ? Timestamp::min() : date_bound(a.start_date, false);
-    const Timestamp end = a.end_date.empty() ? Timestamp::max() : date_bound(a.end_date, true);
+    const Timestamp start = date_bound(a.start_date, false);
+    const Timestamp end = date_bound(a.end_date, true);
     const BarSeriesView rows = s.between(start, end);
     data::ExportOptions options;
     options.time_format = data::parse_time_format(a.time_format).value();

@@ -296,11 +296,13 @@ Result<ChainResult> SourceChain::fetch(const RequestFor& request_for,
         spdlog::info("data: {} {}: {}", source.name(), to_string(outcome), reason);
         out.steps.push_back({std::string(source.name()), outcome, std::move(reason)});
     };
-    bool any_knows = false;  // a source that did not answer NotFound
+    bool outage = false;  // a source failed for another reason than not knowing the symbol
     std::string symbol;
+    std::string timeframe;
     for (const auto& source : sources_) {
         const FetchRequest request = request_for(*source);
         symbol = request.symbol;
+        timeframe = request.timeframe.to_string();
         if (!source->supports(request.symbol, request.timeframe)) {
             step(
                 *source, ChainStep::Outcome::Skipped,
@@ -330,15 +332,15 @@ Result<ChainResult> SourceChain::fetch(const RequestFor& request_for,
         }
         auto fetched = source->fetch(request, progress);
         if (!fetched) {
-            any_knows = any_knows || fetched.error().code != ErrorCode::NotFound;
+            outage = outage || fetched.error().code != ErrorCode::NotFound;
             step(*source, ChainStep::Outcome::Failed, fetched.error().message);
             continue;
         }
-        any_knows = true;
         if (fetched->bars.empty()) {
             step(*source, ChainStep::Outcome::Empty,
-                 fmt::format("no bars from {} to {}", format_iso(request.start),
-                             format_iso(request.end)));
+                 fmt::format("no bars from {} to {}{}{}", format_iso(request.start),
+                             format_iso(request.end), fetched->note.empty() ? "" : ": ",
+                             fetched->note));
             continue;
         }
         std::uint64_t invalid = 0;
@@ -384,8 +386,9 @@ Result<ChainResult> SourceChain::fetch(const RequestFor& request_for,
         }
         out.steps.push_back({"cache", ChainStep::Outcome::Empty, "no cached answer"});
     }
-    return fail(any_knows ? ErrorCode::Unavailable : ErrorCode::NotFound,
-                fmt::format("no source could serve {}:{}", symbol, describe(out.steps)));
+    return fail(
+        outage ? ErrorCode::Unavailable : ErrorCode::NotFound,
+        fmt::format("no source could serve {} {}:{}", symbol, timeframe, describe(out.steps)));
 }
 
 Result<std::vector<std::unique_ptr<Source>>> make_sources(std::string_view order,

@@ -74,8 +74,9 @@ public:
     /// bars); a request with start >= end is "up to date" and served with no bars.
     using RequestFor = std::function<FetchRequest(const Source&)>;
 
-    /// Errors: when every source fails and no cached copy exists, NotFound if no source knows
-    /// the symbol, else Unavailable; the message lists what each source said.
+    /// Errors: when no source serves bars and no cached copy exists, Unavailable if a source
+    /// failed for another reason than not knowing the symbol (network, server, unreadable
+    /// answer), else NotFound; the message lists what each source said.
     Result<ChainResult> fetch(const RequestFor& request_for, const FetchProgress& progress = {});
     Result<ChainResult> fetch(const FetchRequest& request, const FetchProgress& progress = {});
 
