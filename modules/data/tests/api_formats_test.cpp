@@ -367,6 +367,38 @@ TEST(ApiFormatsTest, MalformedJson) {
     }
 }
 
+// A parse that succeeded or failed with one of the documented codes.
+template <class T>
+void expect_clean(const Result<T>& result) {
+    if (!result) {
+        const ErrorCode code = result.error().code;
+        EXPECT_TRUE(code == ErrorCode::ParseError || code == ErrorCode::NotFound ||
+                    code == ErrorCode::InvalidArgument)
+            << result.error().message;
+    }
+}
+
+// Random byte changes to recorded bodies never crash a parser (the sanitizer build checks that
+// nothing is read out of bounds either).
+TEST(ApiFormatsTest, MutatedBodiesFailCleanly) {
+    LOAD_FIXTURE(yahoo, kAaplDaily);
+    LOAD_FIXTURE(binance, "ccxt-binance/fapi_v1_klines_BTCUSDT_1m_limit3.body.json");
+    LOAD_FIXTURE(kraken, "nautilus/kraken/http_ohlc.json");
+    const char alphabet[] = "[]{}\",:0123456789.-enul \\\x80";
+    std::mt19937_64 random(11);
+    for (int i = 0; i < 1000; ++i) {
+        std::string bodies[] = {*yahoo, *binance, *kraken};
+        for (std::string& body : bodies) {
+            for (int change = 0; change < 3; ++change) {
+                body[random() % body.size()] = alphabet[random() % (sizeof alphabet - 1)];
+            }
+        }
+        expect_clean(parse_yahoo_chart(bodies[0]));
+        expect_clean(parse_binance_klines(bodies[1]));
+        expect_clean(parse_kraken_ohlc(bodies[2]));
+    }
+}
+
 // ---- Binance klines
 
 constexpr const char* kBinanceSpot =
