@@ -20,13 +20,13 @@ namespace od = simdjson::ondemand;
 // Shape errors are thrown as ParseError Exceptions from deep inside a parse and turned into an
 // Error (with the API's name and the byte offset) where the parse started, so the readers below
 // go straight through a body without a check after every value.
-[[noreturn]] void throw_parse_error(std::string message) {
+[[noreturn]] void throw_parse_error(const std::string& message) {
     throw Exception(ErrorCode::ParseError, message);
 }
 
 // The value of a simdjson result; a ParseError naming `what` on failure.
 template <class T>
-T need(simdjson::simdjson_result<T>&& result, std::string_view what) {
+T need(simdjson::simdjson_result<T> result, std::string_view what) {
     T out{};
     if (const simdjson::error_code error = std::move(result).get(out)) {
         throw_parse_error(fmt::format("{}: {}", what, simdjson::error_message(error)));
@@ -90,7 +90,7 @@ void for_each_row(od::array rows, std::string_view name, Read&& read) {
 template <class F>
 void for_each_member(od::object object, std::string_view what, F&& f) {
     for (auto member : object) {
-        od::field field = need(std::move(member), what);
+        od::field field = need(member, what);
         const std::string_view key = need(field.unescaped_key(), what);
         f(key, field.value());
     }
@@ -162,7 +162,7 @@ std::vector<double> read_quote_column(od::value value, std::string_view what, st
     std::vector<double> out;
     out.reserve(hint);
     for (auto element : need(value.get_array(), what)) {
-        od::value v = need(std::move(element), what);
+        od::value v = need(element, what);
         out.push_back(need(v.is_null(), what) ? std::numeric_limits<double>::quiet_NaN()
                                               : need(v.get_double(), what));
     }
@@ -194,7 +194,7 @@ void read_indicators(od::value indicators, YahooColumns& columns) {
         bool first = true;
         for (auto quote : need(v.get_array(), "indicators.quote")) {
             if (first) {
-                read_quote(need(std::move(quote), "indicators.quote"), columns);
+                read_quote(need(quote, "indicators.quote"), columns);
                 first = false;
             }
         }
@@ -354,7 +354,7 @@ struct ChartReader {
                 // One symbol per request gives one result; any others are read past.
                 for (auto result : need(v.get_array(), "chart.result")) {
                     if (!has_result) {
-                        read_result(need(std::move(result), "chart.result"), chart, columns);
+                        read_result(need(result, "chart.result"), chart, columns);
                         has_result = true;
                     }
                 }
@@ -400,7 +400,7 @@ void read_kline(od::array row, BinanceKlines& out) {
     std::int64_t close_ms = 0;
     std::size_t fields = 0;
     for (auto element : row) {
-        od::value v = need(std::move(element), "kline");
+        od::value v = need(element, "kline");
         switch (fields++) {
             case 0:
                 bar.ts =
@@ -470,7 +470,7 @@ Bar read_kraken_row(od::array row) {
     Bar bar;
     std::size_t fields = 0;
     for (auto element : row) {
-        od::value v = need(std::move(element), "row");
+        od::value v = need(element, "row");
         switch (fields++) {
             case 0:
                 bar.ts = epoch_time(need(v.get_int64(), "time"), EpochUnit::Seconds, "time");
