@@ -26,12 +26,11 @@ namespace od = simdjson::ondemand;
 
 // The value of a simdjson result; a ParseError naming `what` on failure.
 template <class T>
-T need(simdjson::simdjson_result<T> result, std::string_view what) {
-    T out{};
-    if (const simdjson::error_code error = std::move(result).get(out)) {
-        throw_parse_error(fmt::format("{}: {}", what, simdjson::error_message(error)));
+T need(const simdjson::simdjson_result<T>& result, std::string_view what) {
+    if (result.error() != simdjson::SUCCESS) {
+        throw_parse_error(fmt::format("{}: {}", what, simdjson::error_message(result.error())));
     }
-    return out;
+    return result.value_unsafe();
 }
 
 // At most `limit` bytes of `text` with everything but printable ASCII replaced, for messages.
@@ -50,18 +49,19 @@ std::string printable(std::string_view text, std::size_t limit) {
 // A decimal sent as a JSON string ("0.80000000"), converted exactly as strtod would. Read from the
 // raw token: a number holds no escapes, so unescaping it into simdjson's buffer would be a copy.
 double number_in_string(od::value value, std::string_view what) {
-    std::string_view token = value.raw_json_token();
-    token = token.substr(0, token.find_last_not_of(" \t\r\n") + 1);
+    // The token runs up to the next token: the string, closing quote included, then whitespace.
+    const std::string_view token = value.raw_json_token();
+    const char* end = token.data() + token.size();
     if (token.size() >= 2 && token.front() == '"') {
-        const char* end = token.data() + token.size() - 1;
         double out = 0;
         const auto [stop, error] = fast_float::from_chars(token.data() + 1, end, out);
-        if (error == std::errc() && stop == end && std::isfinite(out)) {
+        if (error == std::errc() && stop != end && *stop == '"' && std::isfinite(out)) {
             return out;
         }
     }
-    throw_parse_error(
-        fmt::format("{}: {} is not a number in a string", what, printable(token, 40)));
+    const std::size_t shown = token.find_last_not_of(" \t\r\n") + 1;
+    throw_parse_error(fmt::format("{}: {} is not a number in a string", what,
+                                  printable(token.substr(0, shown), 40)));
 }
 
 Timestamp epoch_time(std::int64_t value, EpochUnit unit, std::string_view what) {
