@@ -71,7 +71,8 @@ std::string kraken_body(std::size_t n) {
                        std::min(open, close) - 10, close, (open + close) / 2, walk.volume() / 100,
                        i % 40);
     }
-    fmt::format_to(std::back_inserter(body), R"(],"last":{}}}}})", time - 60);
+    // `last` is the newest closed minute: the row before the still open one.
+    fmt::format_to(std::back_inserter(body), R"(],"last":{}}}}})", time - 120);
     return body;
 }
 
@@ -83,8 +84,12 @@ std::string yahoo_body(std::size_t n) {
     std::string volumes;
     std::string times;
     for (std::size_t i = 0; i < n; ++i) {
-        for (auto& column : columns) {
-            column.push_back(static_cast<float>(walk.next()));
+        const double open = walk.next();
+        const double close = walk.next();
+        const double prices[] = {open, std::max(open, close) * 1.001, std::min(open, close) * 0.999,
+                                 close};
+        for (std::size_t c = 0; c < 4; ++c) {
+            columns[c].push_back(static_cast<float>(prices[c]));
         }
         fmt::format_to(std::back_inserter(volumes), "{}{}", i == 0 ? "" : ",",
                        static_cast<std::int64_t>(walk.volume() * 1e7));

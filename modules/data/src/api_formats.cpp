@@ -20,17 +20,17 @@ namespace od = simdjson::ondemand;
 // Shape errors are thrown as ParseError Exceptions from deep inside a parse and turned into an
 // Error (with the API's name and the byte offset) where the parse started, so the readers below
 // go straight through a body without a check after every value.
-[[noreturn]] void throw_parse_error(std::string message) {
+[[noreturn]] void throw_parse_error(const std::string& message) {
     throw Exception(ErrorCode::ParseError, message);
 }
 
+// The value of a simdjson result; a ParseError naming `what` on failure.
 template <class T>
-T need(simdjson::simdjson_result<T>&& result, std::string_view what) {
-    T out{};
-    if (const simdjson::error_code error = std::move(result).get(out)) {
-        throw_parse_error(fmt::format("{}: {}", what, simdjson::error_message(error)));
+T need(const simdjson::simdjson_result<T>& result, std::string_view what) {
+    if (result.error() != simdjson::SUCCESS) {
+        throw_parse_error(fmt::format("{}: {}", what, simdjson::error_message(result.error())));
     }
-    return out;
+    return result.value_unsafe();
 }
 
 // At most `limit` bytes of `text` with everything but printable ASCII replaced, for messages.
@@ -49,18 +49,19 @@ std::string printable(std::string_view text, std::size_t limit) {
 // A decimal sent as a JSON string ("0.80000000"), converted exactly as strtod would. Read from the
 // raw token: a number holds no escapes, so unescaping it into simdjson's buffer would be a copy.
 double number_in_string(od::value value, std::string_view what) {
-    std::string_view token = value.raw_json_token();
-    token = token.substr(0, token.find_last_not_of(" \t\r\n") + 1);
+    // The token runs up to the next token: the string, closing quote included, then whitespace.
+    const std::string_view token = value.raw_json_token();
+    const char* end = token.data() + token.size();
     if (token.size() >= 2 && token.front() == '"') {
-        const char* end = token.data() + token.size() - 1;
         double out = 0;
         const auto [stop, error] = fast_float::from_chars(token.data() + 1, end, out);
-        if (error == std::errc() && stop == end && std::isfinite(out)) {
+        if (error == std::errc() && stop != end && *stop == '"' && std::isfinite(out)) {
             return out;
         }
     }
-    throw_parse_error(
-        fmt::format("{}: {} is not a number in a string", what, printable(token, 40)));
+    const std::size_t shown = token.find_last_not_of(" \t\r\n") + 1;
+    throw_parse_error(fmt::format("{}: {} is not a number in a string", what,
+                                  printable(token.substr(0, shown), 40)));
 }
 
 Timestamp epoch_time(std::int64_t value, EpochUnit unit, std::string_view what) {
@@ -71,11 +72,25 @@ Timestamp epoch_time(std::int64_t value, EpochUnit unit, std::string_view what) 
     return *ts;
 }
 
+// Calls read(row) for each array in `rows`, naming the row in a ParseError.
+template <class Read>
+void for_each_row(od::array rows, std::string_view name, Read&& read) {
+    std::size_t index = 0;
+    try {
+        for (auto row : rows) {
+            read(need(row.get_array(), name));
+            ++index;
+        }
+    } catch (const Exception& e) {
+        throw_parse_error(fmt::format("{} {}: {}", name, index, e.what()));
+    }
+}
+
 // Calls f(key, value) for every member of `object`, in body order.
 template <class F>
 void for_each_member(od::object object, std::string_view what, F&& f) {
     for (auto member : object) {
-        od::field field = need(std::move(member), what);
+        od::field field = need(member, what);
         const std::string_view key = need(field.unescaped_key(), what);
         f(key, field.value());
     }
@@ -104,12 +119,10 @@ Result<T> parse_json(std::string_view api, std::string_view body, Read&& read) {
         return fail(ErrorCode::ParseError, fmt::format("{}: empty body", api));
     }
     if (body[start] != '{' && body[start] != '[') {
-        return fail(ErrorCode::ParseError,
-                    fmt::format("{}: the body is not a JSON object or array: "
-                                "\"{}\"",
-                                api, printable(body.substr(start), 80)));
+        return fail(ErrorCode::ParseError, fmt::format("{}: not a JSON object or array: \"{}\"",
+                                                       api, printable(body.substr(start), 80)));
     }
-    // simdjson reads in 64-byte blocks past the end, and a string_view promises no padding.
+    // simdjson reads up to SIMDJSON_PADDING bytes past the end; a string_view promises none.
     const simdjson::padded_string padded(body);
     od::parser parser;
     od::document doc;
@@ -149,7 +162,7 @@ std::vector<double> read_quote_column(od::value value, std::string_view what, st
     std::vector<double> out;
     out.reserve(hint);
     for (auto element : need(value.get_array(), what)) {
-        od::value v = need(std::move(element), what);
+        od::value v = need(element, what);
         out.push_back(need(v.is_null(), what) ? std::numeric_limits<double>::quiet_NaN()
                                               : need(v.get_double(), what));
     }
@@ -181,7 +194,7 @@ void read_indicators(od::value indicators, YahooColumns& columns) {
         bool first = true;
         for (auto quote : need(v.get_array(), "indicators.quote")) {
             if (first) {
-                read_quote(need(std::move(quote), "indicators.quote"), columns);
+                read_quote(need(quote, "indicators.quote"), columns);
                 first = false;
             }
         }
@@ -212,7 +225,8 @@ YahooEvent read_split(od::value value) {
     YahooEvent event;
     event.kind = YahooEvent::Kind::Split;
     bool has_date = false;
-    bool has_ratio[2] = {false, false};
+    bool has_numerator = false;
+    bool has_denominator = false;
     for_each_member(value, "a split", [&](std::string_view key, od::value v) {
         if (key == "date") {
             event.ts =
@@ -220,13 +234,13 @@ YahooEvent read_split(od::value value) {
             has_date = true;
         } else if (key == "numerator") {
             event.numerator = need(v.get_double(), "split numerator");
-            has_ratio[0] = true;
+            has_numerator = true;
         } else if (key == "denominator") {
             event.denominator = need(v.get_double(), "split denominator");
-            has_ratio[1] = true;
+            has_denominator = true;
         }
     });
-    if (!has_date || !has_ratio[0] || !has_ratio[1]) {
+    if (!has_date || !has_numerator || !has_denominator) {
         throw_parse_error("a split without date, numerator or denominator");
     }
     return event;
@@ -309,64 +323,72 @@ void build_bars(const YahooColumns& columns, YahooChart& chart) {
     }
 }
 
-Result<YahooChart> read_yahoo(od::document& doc) {
+// `chart.error`, e.g. {"code": "Not Found", "description": "No data found, symbol may be
+// delisted"}.
+Error read_chart_error(od::value value) {
+    std::string code;
+    std::string description;
+    for_each_member(value, "chart.error", [&](std::string_view key, od::value v) {
+        if (key == "code") {
+            code = string_or_empty(v, "chart.error.code");
+        } else if (key == "description") {
+            description = string_or_empty(v, "chart.error.description");
+        }
+    });
+    return fail(code == "Not Found" ? ErrorCode::NotFound : ErrorCode::InvalidArgument,
+                fmt::format("{} ({})", description, code));
+}
+
+// `chart`: {"result": [...] or null, "error": null or {...}}.
+struct ChartReader {
     YahooChart chart;
     YahooColumns columns;
     bool has_chart = false;
     bool has_result = false;
     std::optional<Error> api_error;
-    for_each_member(
-        need(doc.get_object(), "the body"), "the body",
-        [&](std::string_view key, od::value chart_value) {
-            if (key != "chart") {
-                return;
+
+    void read(od::value value) {
+        has_chart = true;
+        for_each_member(value, "chart", [&](std::string_view key, od::value v) {
+            if (key == "result" && !need(v.is_null(), "chart.result")) {
+                // One symbol per request gives one result; any others are read past.
+                for (auto result : need(v.get_array(), "chart.result")) {
+                    if (!has_result) {
+                        read_result(need(result, "chart.result"), chart, columns);
+                        has_result = true;
+                    }
+                }
+            } else if (key == "error" && !need(v.is_null(), "chart.error")) {
+                api_error = read_chart_error(v);
             }
-            has_chart = true;
-            for_each_member(chart_value, "chart", [&](std::string_view field, od::value v) {
-                if (field == "result") {
-                    if (need(v.is_null(), "chart.result")) {
-                        return;
-                    }
-                    for (auto result : need(v.get_array(), "chart.result")) {
-                        if (!has_result) {  // one symbol per request: one result
-                            read_result(need(std::move(result), "chart.result"), chart, columns);
-                            has_result = true;
-                        }
-                    }
-                } else if (field == "error") {
-                    if (need(v.is_null(), "chart.error")) {
-                        return;
-                    }
-                    std::string code;
-                    std::string description;
-                    for_each_member(v, "chart.error", [&](std::string_view name, od::value text) {
-                        if (name == "code") {
-                            code = string_or_empty(text, "chart.error.code");
-                        } else if (name == "description") {
-                            description = string_or_empty(text, "chart.error.description");
+        });
+    }
+};
+
+Result<YahooChart> read_yahoo(od::document& doc) {
+    ChartReader reader;
+    for_each_member(need(doc.get_object(), "the body"), "the body",
+                    [&](std::string_view key, od::value v) {
+                        if (key == "chart") {
+                            reader.read(v);
                         }
                     });
-                    api_error =
-                        fail(code == "Not Found" ? ErrorCode::NotFound : ErrorCode::InvalidArgument,
-                             fmt::format("{} ({})", description, code));
-                }
-            });
-        });
-    if (api_error) {
-        return *std::move(api_error);
+    if (reader.api_error) {
+        return *std::move(reader.api_error);
     }
-    if (!has_chart) {
+    if (!reader.has_chart) {
         throw_parse_error("no \"chart\" object");
     }
-    if (!has_result) {
+    if (!reader.has_result) {
         throw_parse_error("chart.result is empty and chart.error is null");
     }
-    if (columns.has_time) {
-        build_bars(columns, chart);
+    YahooChart& chart = reader.chart;
+    if (reader.columns.has_time) {
+        build_bars(reader.columns, chart);
     }
     std::stable_sort(chart.events.begin(), chart.events.end(),
                      [](const YahooEvent& a, const YahooEvent& b) { return a.ts < b.ts; });
-    return chart;
+    return std::move(chart);
 }
 
 // ---- Binance
@@ -378,7 +400,7 @@ void read_kline(od::array row, BinanceKlines& out) {
     std::int64_t close_ms = 0;
     std::size_t fields = 0;
     for (auto element : row) {
-        od::value v = need(std::move(element), "kline");
+        od::value v = need(element, "kline");
         switch (fields++) {
             case 0:
                 bar.ts =
@@ -435,64 +457,47 @@ Result<BinanceKlines> read_binance(od::document& doc) {
     if (need(doc.type(), "the body") == od::json_type::object) {
         return read_binance_error(need(doc.get_object(), "the body"));
     }
-    od::array rows = need(doc.get_array(), "the body");
     BinanceKlines out;
-    std::size_t index = 0;
-    try {
-        for (auto row : rows) {
-            read_kline(need(row.get_array(), "kline"), out);
-            ++index;
-        }
-    } catch (const Exception& e) {
-        throw_parse_error(fmt::format("kline {}: {}", index, e.what()));
-    }
+    for_each_row(need(doc.get_array(), "the body"), "kline",
+                 [&](od::array row) { read_kline(row, out); });
     return out;
 }
 
 // ---- Kraken
 
 // `[time, "open", "high", "low", "close", "vwap", "volume", count]`.
-void read_kraken_rows(od::array rows, BarSeries& bars) {
-    std::size_t index = 0;
-    try {
-        for (auto row : rows) {
-            Bar bar;
-            std::size_t fields = 0;
-            for (auto element : need(row.get_array(), "row")) {
-                od::value v = need(std::move(element), "row");
-                switch (fields++) {
-                    case 0:
-                        bar.ts =
-                            epoch_time(need(v.get_int64(), "time"), EpochUnit::Seconds, "time");
-                        break;
-                    case 1:
-                        bar.open = number_in_string(v, "open");
-                        break;
-                    case 2:
-                        bar.high = number_in_string(v, "high");
-                        break;
-                    case 3:
-                        bar.low = number_in_string(v, "low");
-                        break;
-                    case 4:
-                        bar.close = number_in_string(v, "close");
-                        break;
-                    case 6:
-                        bar.volume = number_in_string(v, "volume");
-                        break;
-                    default:
-                        break;  // vwap and trade count
-                }
-            }
-            if (fields < 7) {
-                throw_parse_error(fmt::format("{} fields, expected 8", fields));
-            }
-            bars.push_back(bar);
-            ++index;
+Bar read_kraken_row(od::array row) {
+    Bar bar;
+    std::size_t fields = 0;
+    for (auto element : row) {
+        od::value v = need(element, "row");
+        switch (fields++) {
+            case 0:
+                bar.ts = epoch_time(need(v.get_int64(), "time"), EpochUnit::Seconds, "time");
+                break;
+            case 1:
+                bar.open = number_in_string(v, "open");
+                break;
+            case 2:
+                bar.high = number_in_string(v, "high");
+                break;
+            case 3:
+                bar.low = number_in_string(v, "low");
+                break;
+            case 4:
+                bar.close = number_in_string(v, "close");
+                break;
+            case 6:
+                bar.volume = number_in_string(v, "volume");
+                break;
+            default:
+                break;  // vwap and trade count
         }
-    } catch (const Exception& e) {
-        throw_parse_error(fmt::format("row {}: {}", index, e.what()));
     }
+    if (fields < 7) {
+        throw_parse_error(fmt::format("{} fields, expected 8", fields));
+    }
+    return bar;
 }
 
 Result<KrakenOhlc> read_kraken(od::document& doc) {
@@ -525,13 +530,14 @@ Result<KrakenOhlc> read_kraken(od::document& doc) {
                         throw_parse_error("result holds more than one pair");
                     }
                     has_pair = true;
-                    read_kraken_rows(need(value.get_array(), "the pair's rows"), out.bars);
+                    for_each_row(need(value.get_array(), "the pair's rows"), "row",
+                                 [&](od::array row) { out.bars.push_back(read_kraken_row(row)); });
                 });
             }
         });
     if (!errors.empty()) {
         return fail(not_found ? ErrorCode::NotFound : ErrorCode::InvalidArgument,
-                    fmt::format("{}", fmt::join(errors, "; ")));
+                    fmt::to_string(fmt::join(errors, "; ")));
     }
     if (!has_result || !has_pair || !has_last) {
         throw_parse_error("no result with a pair's rows and \"last\"");

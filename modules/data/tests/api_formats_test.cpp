@@ -36,11 +36,13 @@ std::optional<std::string> fixture(const std::string& name) {
     return text.str();
 }
 
-#define LOAD_FIXTURE(var, name)                                   \
-    const std::optional<std::string> var = fixture(name);         \
-    if (!var) {                                                   \
-        GTEST_SKIP() << "api fixture " << (name) << " is absent"; \
-    }
+// Skips the test when the shared data folder (or the recorded body) is absent.
+#define SKIP_IF_ABSENT(body)                                               \
+    do {                                                                   \
+        if (!(body)) {                                                     \
+            GTEST_SKIP() << "api fixture absent (see TRADPAL_SHARED_DIR)"; \
+        }                                                                  \
+    } while (false)
 
 Timestamp utc(std::int64_t seconds) {
     return Timestamp::from_seconds(seconds);
@@ -71,7 +73,8 @@ void expect_prefixes_fail(std::string_view body, Parse parse, std::size_t step =
 constexpr const char* kAaplDaily = "yahoo-chart/chart-AAPL-2020-08-31-to-2020-11-07.body.json";
 
 TEST(YahooChartTest, AaplDailyBarsAndEvents) {
-    LOAD_FIXTURE(body, kAaplDaily);
+    const std::optional<std::string> body = fixture(kAaplDaily);
+    SKIP_IF_ABSENT(body);
     const YahooChart chart = parse_yahoo_chart(*body).value();
     EXPECT_EQ(chart.symbol, "AAPL");
     EXPECT_EQ(chart.currency, "USD");
@@ -118,7 +121,9 @@ TEST(YahooChartTest, AaplDailyBarsAndEvents) {
 }
 
 TEST(YahooChartTest, TslaFullHistory) {
-    LOAD_FIXTURE(body, "yahoo-chart/historical-via-chart-dividends-TSLA-no-dividends.body.json");
+    const std::optional<std::string> body =
+        fixture("yahoo-chart/historical-via-chart-dividends-TSLA-no-dividends.body.json");
+    SKIP_IF_ABSENT(body);
     const YahooChart chart = parse_yahoo_chart(*body).value();
     EXPECT_EQ(chart.symbol, "TSLA");
     ASSERT_EQ(chart.bars.size(), 3303u);
@@ -147,9 +152,10 @@ TEST(YahooChartTest, TslaFullHistory) {
 }
 
 TEST(YahooChartTest, MsftDividends) {
-    LOAD_FIXTURE(body,
-                 "yahoo-chart/historical-via-chart-MSFT-dividends-2021-02-01-to-2022-01-31.csv."
-                 "body.json");
+    const std::optional<std::string> body = fixture(
+        "yahoo-chart/historical-via-chart-MSFT-dividends-2021-02-01-to-2022-01-31.csv."
+        "body.json");
+    SKIP_IF_ABSENT(body);
     const YahooChart chart = parse_yahoo_chart(*body).value();
     ASSERT_EQ(chart.bars.size(), 252u);
     EXPECT_EQ(chart.bars.bar(0).ts, utc(1612189800));
@@ -167,9 +173,10 @@ TEST(YahooChartTest, MsftDividends) {
 }
 
 TEST(YahooChartTest, NvdaSplit) {
-    LOAD_FIXTURE(body,
-                 "yahoo-chart/historical-via-chart-NVDA-split-2021-02-01-to-2022-01-31.csv."
-                 "body.json");
+    const std::optional<std::string> body = fixture(
+        "yahoo-chart/historical-via-chart-NVDA-split-2021-02-01-to-2022-01-31.csv."
+        "body.json");
+    SKIP_IF_ABSENT(body);
     const YahooChart chart = parse_yahoo_chart(*body).value();
     ASSERT_EQ(chart.bars.size(), 252u);
     EXPECT_EQ(chart.bars.bar(0).open, 13.053250312805176);
@@ -182,8 +189,12 @@ TEST(YahooChartTest, NvdaSplit) {
 }
 
 TEST(YahooChartTest, CryptoAndFx) {
-    LOAD_FIXTURE(btc, "yahoo-chart/chart-BTC-USD-2020-01-01-to-2020-01-03.body.json");
-    LOAD_FIXTURE(fx, "yahoo-chart/chart-EURUSD=X-2020-01-01-to-2020-01-03.body.json");
+    const std::optional<std::string> btc =
+        fixture("yahoo-chart/chart-BTC-USD-2020-01-01-to-2020-01-03.body.json");
+    SKIP_IF_ABSENT(btc);
+    const std::optional<std::string> fx =
+        fixture("yahoo-chart/chart-EURUSD=X-2020-01-01-to-2020-01-03.body.json");
+    SKIP_IF_ABSENT(fx);
     const YahooChart crypto = parse_yahoo_chart(*btc).value();
     EXPECT_EQ(crypto.exchange_timezone, "UTC");
     EXPECT_EQ(crypto.gmtoffset, 0);
@@ -203,9 +214,10 @@ TEST(YahooChartTest, CryptoAndFx) {
 }
 
 TEST(YahooChartTest, NoTradingGivesNoBars) {
-    LOAD_FIXTURE(body,
-                 "yahoo-chart/"
-                 "chart-AAPL-2025-02-01-to-2025-02-02-includePrePost-false-interval-1m.body.json");
+    const std::optional<std::string> body = fixture(
+        "yahoo-chart/"
+        "chart-AAPL-2025-02-01-to-2025-02-02-includePrePost-false-interval-1m.body.json");
+    SKIP_IF_ABSENT(body);
     const YahooChart chart = parse_yahoo_chart(*body).value();
     EXPECT_EQ(chart.symbol, "AAPL");
     EXPECT_TRUE(chart.bars.empty());
@@ -214,7 +226,8 @@ TEST(YahooChartTest, NoTradingGivesNoBars) {
 }
 
 TEST(YahooChartTest, TruncatedRecordedBodyIsParseError) {
-    LOAD_FIXTURE(body, kAaplDaily);
+    const std::optional<std::string> body = fixture(kAaplDaily);
+    SKIP_IF_ABSENT(body);
     expect_prefixes_fail(*body, parse_yahoo_chart);
 }
 
@@ -347,15 +360,15 @@ TEST(ApiFormatsTest, EmptyBodies) {
 TEST(ApiFormatsTest, MalformedJson) {
     const std::string deep = std::string(5000, '[') + std::string(5000, ']');
     const std::string bodies[] = {
-        "[[1,\"2\"",
-        "{\"error\":[],\"result\":{\"P\":[],\"last\":1",
-        "[[1,\"2\"]",
+        R"([[1,"2")",
+        R"({"error":[],"result":{"P":[],"last":1)",
+        R"([[1,"2"])",
         "[1}",
-        "{\"a\" 1}",
+        R"({"a" 1})",
         "[\"\xff\xfe\"]",
         deep,
-        "[[1706630400000,\"1\",\"1\",\"1\",\"1\",\"1\",1,]]",
-        "{\"chart\":{]}",
+        R"([[1706630400000,"1","1","1","1","1",1,]])",
+        R"({"chart":{]})",
     };
     for (const std::string& body : bodies) {
         for (const Error& error :
@@ -367,13 +380,50 @@ TEST(ApiFormatsTest, MalformedJson) {
     }
 }
 
+// A parse that succeeded or failed with one of the documented codes.
+template <class T>
+void expect_clean(const Result<T>& result) {
+    if (!result) {
+        const ErrorCode code = result.error().code;
+        EXPECT_TRUE(code == ErrorCode::ParseError || code == ErrorCode::NotFound ||
+                    code == ErrorCode::InvalidArgument)
+            << result.error().message;
+    }
+}
+
+// Random byte changes to recorded bodies never crash a parser (the sanitizer build checks that
+// nothing is read out of bounds either).
+TEST(ApiFormatsTest, MutatedBodiesFailCleanly) {
+    const std::optional<std::string> yahoo = fixture(kAaplDaily);
+    SKIP_IF_ABSENT(yahoo);
+    const std::optional<std::string> binance =
+        fixture("ccxt-binance/fapi_v1_klines_BTCUSDT_1m_limit3.body.json");
+    SKIP_IF_ABSENT(binance);
+    const std::optional<std::string> kraken = fixture("nautilus/kraken/http_ohlc.json");
+    SKIP_IF_ABSENT(kraken);
+    const char alphabet[] = "[]{}\",:0123456789.-enul \\\x80";
+    std::mt19937_64 random(11);
+    for (int i = 0; i < 1000; ++i) {
+        std::string bodies[] = {*yahoo, *binance, *kraken};
+        for (std::string& body : bodies) {
+            for (int change = 0; change < 3; ++change) {
+                body[random() % body.size()] = alphabet[random() % (sizeof alphabet - 1)];
+            }
+        }
+        expect_clean(parse_yahoo_chart(bodies[0]));
+        expect_clean(parse_binance_klines(bodies[1]));
+        expect_clean(parse_kraken_ohlc(bodies[2]));
+    }
+}
+
 // ---- Binance klines
 
 constexpr const char* kBinanceSpot =
     "ccxt-binance/api_v3_klines_BTCUSDT_1h_startTime1706628191000_limit3.body.json";
 
 TEST(BinanceKlinesTest, SpotKlines) {
-    LOAD_FIXTURE(body, kBinanceSpot);
+    const std::optional<std::string> body = fixture(kBinanceSpot);
+    SKIP_IF_ABSENT(body);
     const BinanceKlines klines = parse_binance_klines(*body).value();
     ASSERT_EQ(klines.bars.size(), 3u);
     ASSERT_EQ(klines.close_time_ms.size(), 3u);
@@ -397,8 +447,12 @@ TEST(BinanceKlinesTest, SpotKlines) {
 }
 
 TEST(BinanceKlinesTest, FuturesAndIndexKlines) {
-    LOAD_FIXTURE(usdt, "ccxt-binance/fapi_v1_klines_BTCUSDT_1m_limit3.body.json");
-    LOAD_FIXTURE(index, "ccxt-binance/dapi_v1_indexPriceKlines_BTCUSD_1d_limit3.body.json");
+    const std::optional<std::string> usdt =
+        fixture("ccxt-binance/fapi_v1_klines_BTCUSDT_1m_limit3.body.json");
+    SKIP_IF_ABSENT(usdt);
+    const std::optional<std::string> index =
+        fixture("ccxt-binance/dapi_v1_indexPriceKlines_BTCUSD_1d_limit3.body.json");
+    SKIP_IF_ABSENT(index);
     const BinanceKlines futures = parse_binance_klines(*usdt).value();
     ASSERT_EQ(futures.bars.size(), 3u);
     EXPECT_EQ(futures.bars.bar(0).ts, Timestamp(1712738460000 * kNanosPerMilli));
@@ -417,7 +471,8 @@ TEST(BinanceKlinesTest, FuturesAndIndexKlines) {
 }
 
 TEST(BinanceKlinesTest, DocumentationExampleIsExact) {
-    LOAD_FIXTURE(body, "nautilus/binance/klines_response.json");
+    const std::optional<std::string> body = fixture("nautilus/binance/klines_response.json");
+    SKIP_IF_ABSENT(body);
     const BinanceKlines klines = parse_binance_klines(*body).value();
     ASSERT_EQ(klines.bars.size(), 1u);
     const Bar bar = klines.bars.bar(0);
@@ -435,7 +490,7 @@ TEST(BinanceKlinesTest, NumberStringsMatchStrtod) {
     std::uniform_int_distribution<std::int64_t> units(0, 99'999'999'999'999);
     std::string body = "[";
     std::vector<std::string> prices;
-    for (int i = 0; i < 2000; ++i) {
+    for (std::int64_t i = 0; i < 2000; ++i) {
         const std::int64_t u = units(random);
         prices.push_back(fmt::format("{}.{:08}", u / 100'000'000, u % 100'000'000));
         body += fmt::format(R"({}[{},"{}","{}","{}","{}","{}",{},"0",1,"0","0","0"])",
@@ -512,8 +567,10 @@ TEST(BinanceKlinesTest, ErrorNamesTheKlineAndField) {
 }
 
 TEST(BinanceKlinesTest, TruncatedBodiesAreParseErrors) {
-    LOAD_FIXTURE(spot, kBinanceSpot);
-    LOAD_FIXTURE(doc, "nautilus/binance/klines_response.json");
+    const std::optional<std::string> spot = fixture(kBinanceSpot);
+    SKIP_IF_ABSENT(spot);
+    const std::optional<std::string> doc = fixture("nautilus/binance/klines_response.json");
+    SKIP_IF_ABSENT(doc);
     expect_prefixes_fail(*spot, parse_binance_klines);
     expect_prefixes_fail(*doc, parse_binance_klines);
     expect_prefixes_fail(R"({"code":-1121,"msg":"Invalid symbol."})", parse_binance_klines);
@@ -524,7 +581,8 @@ TEST(BinanceKlinesTest, TruncatedBodiesAreParseErrors) {
 constexpr const char* kKraken = "nautilus/kraken/http_ohlc.json";
 
 TEST(KrakenOhlcTest, RecordedMinuteBars) {
-    LOAD_FIXTURE(body, kKraken);
+    const std::optional<std::string> body = fixture(kKraken);
+    SKIP_IF_ABSENT(body);
     const KrakenOhlc ohlc = parse_kraken_ohlc(*body).value();
     ASSERT_EQ(ohlc.bars.size(), 721u);
     EXPECT_EQ(ohlc.last, 1762820160);
@@ -563,7 +621,8 @@ TEST(KrakenOhlcTest, RecordedMinuteBars) {
 }
 
 TEST(KrakenOhlcTest, TruncatedRecordedBodyIsParseError) {
-    LOAD_FIXTURE(body, kKraken);
+    const std::optional<std::string> body = fixture(kKraken);
+    SKIP_IF_ABSENT(body);
     expect_prefixes_fail(*body, parse_kraken_ohlc, 499);
     const std::string small =
         R"({"error":[],"result":{"XXBTZUSD":[[1,"2.5","3","1","2","2.1","0.5",3]],"last":1}})";
