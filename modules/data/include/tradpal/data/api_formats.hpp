@@ -30,13 +30,13 @@ struct YahooEvent {
 
 /// A decoded `/v8/finance/chart/{symbol}` body.
 struct YahooChart {
-    BarSeries bars;                   ///< rows with a null price are skipped (counted below)
-    std::uint64_t null_rows = 0;      ///< rows skipped because open/high/low/close was null
-    std::vector<YahooEvent> events;   ///< dividends and splits, in time order
-    std::string symbol;               ///< meta.symbol
-    std::string currency;             ///< meta.currency
-    std::string exchange_timezone;    ///< meta.exchangeTimezoneName
-    std::int64_t gmtoffset = 0;       ///< meta.gmtoffset, seconds
+    BarSeries bars;                  ///< rows with a null price are skipped (counted below)
+    std::uint64_t null_rows = 0;     ///< rows skipped because open/high/low/close was null
+    std::vector<YahooEvent> events;  ///< dividends and splits, in time order
+    std::string symbol;              ///< meta.symbol
+    std::string currency;            ///< meta.currency
+    std::string exchange_timezone;   ///< meta.exchangeTimezoneName
+    std::int64_t gmtoffset = 0;      ///< meta.gmtoffset, seconds
 };
 /// Parses a chart body. A body with no `timestamp` (no trading in the range) gives no bars.
 /// A null volume counts as 0. Errors: NotFound for `"code":"Not Found"`, InvalidArgument for

@@ -27,7 +27,7 @@ struct FakeReply {
     /// body for curl (brotli, ~0.3 s per 150 kB page).
     std::string content_type = "application/json; charset=utf-8";
     std::map<std::string, std::string> headers{};  ///< e.g. {"Retry-After", "1"}
-    std::chrono::milliseconds delay{0};          ///< stall before answering (timeouts)
+    std::chrono::milliseconds delay{0};            ///< stall before answering (timeouts)
     bool cut = false;  ///< send the headers and half the body, then close the connection
 };
 
