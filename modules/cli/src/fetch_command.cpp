@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -171,13 +172,29 @@ int run_fetch(Context& ctx, const FetchArgs& a) {
     std::atomic<std::size_t> done{0};
     std::mutex report_mutex;
     ProgressBar bar("fetching", "symbols", ctx.show_progress());
+    // The symbols in flight and their bars so far, shown after the bar.
+    std::map<std::string, std::uint64_t> in_flight;
+    const auto in_flight_text = [&in_flight] {
+        std::string text;
+        for (const auto& [symbol, bars] : in_flight) {
+            text += fmt::format("{}{} {}", text.empty() ? "" : ", ", symbol, with_commas(bars));
+        }
+        return text.empty() ? text : text + " bars";
+    };
     bar.update(0, symbols.size());
     const auto work = [&] {
         for (std::size_t i = next++; i < symbols.size(); i = next++) {
             SymbolOutcome& o = outcomes[i];
             o.symbol = symbols[i];
-            auto report = data::update_series(store, chain, o.symbol, timeframe, start, end, now);
+            const auto progress = [&](std::uint64_t bars, Timestamp) {
+                const std::lock_guard lock(report_mutex);
+                in_flight[o.symbol] = bars;
+                bar.update(done, symbols.size(), in_flight_text());
+            };
+            auto report =
+                data::update_series(store, chain, o.symbol, timeframe, start, end, now, progress);
             const std::lock_guard lock(report_mutex);
+            in_flight.erase(o.symbol);
             if (report) {
                 o.report = std::move(*report);
                 spdlog::info("fetch: {}: {} bars added from {}", o.symbol, o.report->bars_added,
@@ -186,7 +203,7 @@ int run_fetch(Context& ctx, const FetchArgs& a) {
                 o.error = report.error();
                 spdlog::warn("fetch: {}: {}", o.symbol, o.error.message);
             }
-            bar.update(++done, symbols.size());
+            bar.update(++done, symbols.size(), in_flight_text());
         }
     };
     std::vector<std::jthread> threads;

@@ -81,7 +81,7 @@ ProgressBar::~ProgressBar() {
     }
 }
 
-void ProgressBar::update(std::uint64_t done, std::uint64_t total) {
+void ProgressBar::update(std::uint64_t done, std::uint64_t total, std::string_view detail) {
     if (!enabled_) {
         return;
     }
@@ -92,10 +92,10 @@ void ProgressBar::update(std::uint64_t done, std::uint64_t total) {
         return;
     }
     last_draw_ = now;
-    draw(done, total);
+    draw(done, total, detail);
 }
 
-void ProgressBar::draw(std::uint64_t done, std::uint64_t total) {
+void ProgressBar::draw(std::uint64_t done, std::uint64_t total, std::string_view detail) {
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
@@ -119,6 +119,9 @@ void ProgressBar::draw(std::uint64_t done, std::uint64_t total) {
     } else {
         text = fmt::format("{} {}{} {}/s", label_, amount(static_cast<double>(done)), unit_suffix,
                            amount(rate));
+    }
+    if (!detail.empty()) {
+        text += fmt::format("  {}", detail);
     }
     if (terminal_) {
         std::fprintf(stderr, "\r\033[K%s", text.c_str());

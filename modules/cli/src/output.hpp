@@ -38,11 +38,12 @@ public:
     ProgressBar& operator=(const ProgressBar&) = delete;
     ~ProgressBar();
 
-    /// done of total units (total 0 when unknown).
-    void update(std::uint64_t done, std::uint64_t total);
+    /// done of total units (total 0 when unknown); `detail` follows on the line (e.g. the
+    /// symbols in flight).
+    void update(std::uint64_t done, std::uint64_t total, std::string_view detail = {});
 
 private:
-    void draw(std::uint64_t done, std::uint64_t total);
+    void draw(std::uint64_t done, std::uint64_t total, std::string_view detail);
 
     std::string label_;
     std::string unit_;
