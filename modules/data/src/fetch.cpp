@@ -23,15 +23,19 @@ constexpr std::string_view kKaggleSource = "kaggle";
 Result<FetchResult> bars_for(const BarSeriesView& rows, const Timeframe& stored,
                              const FetchRequest& request) {
     FetchResult out;
-    const BarSeriesView inside = rows.between(request.start, request.end);
     if (stored == request.timeframe) {
-        out.bars.append(inside);
+        out.bars.append(rows.between(request.start, request.end));
     } else {
         auto resampler = Resampler::create(stored, request.timeframe);
         if (!resampler) {
             return std::move(resampler).error();
         }
-        resampler->consume(inside, out.bars);
+        // Whole buckets only: one opening before `start` would lack its first rows.
+        Timestamp from = request.timeframe.bucket_start(request.start);
+        if (from < request.start) {
+            from = request.timeframe.next_bucket(from);
+        }
+        resampler->consume(rows.between(from, request.end), out.bars);
         resampler->finish(out.bars);
     }
     // The last bucket may be cut by the range's end or still be forming.
@@ -99,7 +103,9 @@ public:
     std::string_view name() const override { return kKaggleSource; }
 
     bool supports(std::string_view symbol, const Timeframe& timeframe) const override {
-        return symbol == kKaggleSymbol && Resampler::create(Timeframe("1m"), timeframe).has_value();
+        const Timeframe minute("1m");
+        return symbol == kKaggleSymbol &&
+               (timeframe == minute || Resampler::create(minute, timeframe).has_value());
     }
 
     Result<FetchResult> fetch(const FetchRequest& request, const FetchProgress& progress) override {
@@ -439,9 +445,12 @@ Result<std::vector<std::unique_ptr<Source>>> make_sources(std::string_view order
 Result<UpdateReport> update_series(const Store& store, SourceChain& chain, std::string_view symbol,
                                    const Timeframe& timeframe, Timestamp start, Timestamp end,
                                    Timestamp now, const FetchProgress& progress) {
+    // Bars opening in the bucket of `now` or later are still forming: not asking for them makes
+    // an update with nothing new "up to date" instead of every source answering empty.
+    const Timestamp complete_end = std::min(end, timeframe.bucket_start(now));
     // Each source is asked only for bars after its own stored ones.
     const auto request_for = [&](const Source& source) {
-        FetchRequest request{std::string(symbol), timeframe, start, end, now};
+        FetchRequest request{std::string(symbol), timeframe, start, complete_end, now};
         const SeriesKey key{std::string(source.name()), std::string(symbol), timeframe};
         if (source.name() != "store") {
             if (auto meta = store.read_meta(key); meta && meta->rows > 0) {
