@@ -132,12 +132,10 @@ int run_fetch(Context& ctx, const FetchArgs& a) {
     const Timeframe timeframe = Timeframe::parse(a.timeframe).value();
     const auto wall = std::chrono::system_clock::now().time_since_epoch();
     const Timestamp now(std::chrono::duration_cast<std::chrono::nanoseconds>(wall).count());
-    // Bars opening before the current bar are complete; the end stays put within a bar, so a
-    // repeated fetch asks the same question (and with --cache gets the cached answer).
-    const Timestamp current_bar = timeframe.bucket_start(now);
-    const Timestamp end = a.end_date.empty()
-                              ? current_bar
-                              : std::min(current_bar, date_bound(a.end_date, /*end=*/true));
+    // update_series() stops at the bar still forming, so the end stays put within a bar and a
+    // repeated fetch asks the same question (with --cache: gets the cached answer).
+    const Timestamp end =
+        a.end_date.empty() ? now : std::min(now, date_bound(a.end_date, /*end=*/true));
     const Timestamp start = a.start_date.empty()
                                 ? Timestamp(now.ns() - kDefaultDaysBack * kNanosPerDay)
                                 : date_bound(a.start_date, /*end=*/false);

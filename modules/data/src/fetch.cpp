@@ -39,16 +39,19 @@ Result<FetchResult> bars_for(const BarSeriesView& rows, const Timeframe& stored,
         resampler->finish(out.bars);
     }
     // The last bucket may be cut by the range's end or still be forming.
-    while (!out.bars.empty()) {
-        const Timestamp open = out.bars.view().time(out.bars.size() - 1);
-        const Timestamp close = request.timeframe.next_bucket(open);
+    std::size_t complete = out.bars.size();
+    while (complete > 0) {
+        const Timestamp close = request.timeframe.next_bucket(out.bars.view().time(complete - 1));
         if (close <= request.end && close <= request.now) {
             break;
         }
+        --complete;
+    }
+    if (complete < out.bars.size()) {
+        out.partial = out.bars.size() - complete;
         BarSeries kept;
-        kept.append(out.bars.view().slice(0, out.bars.size() - 1));
+        kept.append(out.bars.view().slice(0, complete));
         out.bars = std::move(kept);
-        ++out.partial;
     }
     return out;
 }
@@ -445,6 +448,12 @@ Result<std::vector<std::unique_ptr<Source>>> make_sources(std::string_view order
 Result<UpdateReport> update_series(const Store& store, SourceChain& chain, std::string_view symbol,
                                    const Timeframe& timeframe, Timestamp start, Timestamp end,
                                    Timestamp now, const FetchProgress& progress) {
+    for (const auto& source : chain.sources()) {
+        if (source->name() == "store") {
+            return fail(ErrorCode::InvalidArgument,
+                        "update_series: the store is where fetched bars go, not a source of them");
+        }
+    }
     // Bars opening in the bucket of `now` or later are still forming: not asking for them makes
     // an update with nothing new "up to date" instead of every source answering empty.
     const Timestamp complete_end = std::min(end, timeframe.bucket_start(now));

@@ -381,14 +381,15 @@ TEST(SourceChain, AnOutageAmongTheFailuresIsUnavailable) {
                       HasSubstr("HTTP 500"), HasSubstr("kraken: failed")));
 }
 
-TEST(SourceChain, OnlyEmptyAnswersAreUnavailable) {
+// No bars in the range from anyone (a weekend, a range before listing): nothing is down.
+TEST(SourceChain, OnlyEmptyAnswersAreNotFound) {
     ThreeServers servers{
         FakeServer([](const SeenRequest&) { return chart(BarSeries{}); }),
         FakeServer([](const SeenRequest&) { return json("[]"); }),
         FakeServer([](const SeenRequest& seen) { return ohlc_page(BarSeries{}, seen); })};
     auto result = servers.chain().fetch(kFooRequest);
     ASSERT_FALSE(result);
-    EXPECT_EQ(result.error().code, ErrorCode::Unavailable);
+    EXPECT_EQ(result.error().code, ErrorCode::NotFound);
     EXPECT_THAT(
         result.error().message,
         AllOf(HasSubstr("yahoo: empty"), HasSubstr("binance: empty"), HasSubstr("kraken: empty")));
@@ -685,6 +686,14 @@ TEST_F(UpdateSeries, AnotherWriterMeansLockedAndNothingWritten) {
     ASSERT_FALSE(result);
     EXPECT_EQ(result.error().code, ErrorCode::Locked);
     EXPECT_FALSE(store_.read_meta(key_));
+}
+
+TEST_F(UpdateSeries, TheStoreCannotBeItsOwnSource) {
+    SourceChain with_store(sources_of(make_store_source(store_)), {});
+    auto result = update_series(store_, with_store, "BTC/USDT", Timeframe("1h"), market_.time(0),
+                                market_.time(10), market_.time(10));
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().code, ErrorCode::InvalidArgument);
 }
 
 TEST(UpdateSeriesRateLimit, ThreadsShareTheHostRateLimit) {

@@ -110,7 +110,8 @@ struct UpdateReport {
 /// `tradpal fetch` for one symbol: asks the chain for bars after each source's last stored bar
 /// (from `start` for a new series) up to `end`, and appends them to the series (source, symbol,
 /// timeframe) of the source that served them, all or none.
-/// Errors: the chain's; Locked; IoError. On any error the store is left as it was.
+/// Errors: the chain's; Locked; IoError; InvalidArgument for a chain holding the store source.
+/// On any error the store is left as it was.
 Result<UpdateReport> update_series(const Store& store, SourceChain& chain, std::string_view symbol,
                                    const Timeframe& timeframe, Timestamp start, Timestamp end,
                                    Timestamp now, const FetchProgress& progress = {});
