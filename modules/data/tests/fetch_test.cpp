@@ -15,6 +15,8 @@
 #include <tradpal/data_testing/fake_http.hpp>
 #include <tradpal/data_testing/helpers.hpp>
 
+#include "fake_api_support.hpp"
+
 namespace tradpal::data {
 namespace {
 
@@ -23,6 +25,7 @@ using data_testing::FakeServer;
 using data_testing::SeenRequest;
 using data_testing::synthetic_ohlcv;
 using data_testing::TempDir;
+using namespace fake_api;
 using Outcome = ChainStep::Outcome;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
@@ -33,22 +36,6 @@ using namespace std::chrono_literals;
 
 constexpr std::int64_t kHourNs = kNanosPerHour;
 constexpr std::int64_t kMinuteNs = kNanosPerMinute;
-
-// Fast retries so error paths cost milliseconds.
-HostPolicy fast_policy() {
-    return HostPolicy{.rate = 10'000,
-                      .burst = 10'000,
-                      .timeout = 500ms,
-                      .max_attempts = 3,
-                      .base_delay = 1ms,
-                      .max_delay = 4ms};
-}
-
-std::shared_ptr<HttpClient> fast_client() {
-    auto client = std::make_shared<HttpClient>();
-    client->set_default_policy(fast_policy());
-    return client;
-}
 
 template <class... S>
 std::vector<std::unique_ptr<Source>> sources_of(S... sources) {
@@ -65,33 +52,8 @@ std::vector<std::pair<std::string, Outcome>> outcomes(const std::vector<ChainSte
     return out;
 }
 
-std::int64_t query_int(const SeenRequest& seen, const std::string& key) {
-    return std::stoll(seen.query.at(key));
-}
-
-FakeReply json(std::string body, int status = 200) {
-    FakeReply reply;
-    reply.status = status;
-    reply.body = std::move(body);
-    return reply;
-}
-
 FakeReply server_error() {
     return json(R"({"code":-1000,"msg":"An unknown error occurred."})", 500);
-}
-
-void expect_same_bars(const BarSeriesView& got, const BarSeriesView& want) {
-    ASSERT_EQ(got.size(), want.size());
-    for (std::size_t i = 0; i < got.size(); ++i) {
-        const Bar a = got.bar(i);
-        const Bar b = want.bar(i);
-        ASSERT_EQ(a.ts, b.ts) << "bar " << i;
-        ASSERT_EQ(a.open, b.open) << "bar " << i;
-        ASSERT_EQ(a.high, b.high) << "bar " << i;
-        ASSERT_EQ(a.low, b.low) << "bar " << i;
-        ASSERT_EQ(a.close, b.close) << "bar " << i;
-        ASSERT_EQ(a.volume, b.volume) << "bar " << i;
-    }
 }
 
 FetchRequest request_for_bars(std::string symbol, const BarSeriesView& bars,

@@ -16,6 +16,7 @@
 #include <tradpal/data_testing/helpers.hpp>
 
 #include "../src/web_source.hpp"
+#include "fake_api_support.hpp"
 
 namespace tradpal::data {
 namespace {
@@ -24,6 +25,7 @@ using data_testing::FakeReply;
 using data_testing::FakeServer;
 using data_testing::SeenRequest;
 using data_testing::synthetic_ohlcv;
+using namespace fake_api;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using namespace std::chrono_literals;
@@ -31,20 +33,8 @@ using namespace std::chrono_literals;
 constexpr std::int64_t kHourNs = kNanosPerHour;
 constexpr std::int64_t kDayNs = kNanosPerDay;
 
-// Fast retries so error paths cost milliseconds.
-std::shared_ptr<HttpClient> test_client() {
-    auto client = std::make_shared<HttpClient>();
-    client->set_default_policy(HostPolicy{.rate = 10'000,
-                                          .burst = 10'000,
-                                          .timeout = 500ms,
-                                          .max_attempts = 3,
-                                          .base_delay = 1ms,
-                                          .max_delay = 4ms});
-    return client;
-}
-
 WebSourceOptions options_for(const FakeServer& server) {
-    return {server.url(), test_client()};
+    return {server.url(), fast_client()};
 }
 
 FetchRequest request(std::string symbol, std::string_view timeframe, Timestamp start, Timestamp end,
@@ -65,39 +55,6 @@ std::optional<std::string> fixture(std::string_view name) {
     std::ostringstream text;
     text << in.rdbuf();
     return text.str();
-}
-
-std::int64_t query_int(const SeenRequest& seen, const std::string& key) {
-    return std::stoll(seen.query.at(key));
-}
-
-FakeReply json(std::string body, int status = 200) {
-    FakeReply reply;
-    reply.status = status;
-    reply.body = std::move(body);
-    return reply;
-}
-
-FakeReply html(int status) {
-    FakeReply reply;
-    reply.status = status;
-    reply.content_type = "text/html";
-    reply.body = "<html><head><title>502 Bad Gateway</title></head><body>bad gateway</body></html>";
-    return reply;
-}
-
-void expect_same_bars(const BarSeriesView& got, const BarSeriesView& want) {
-    ASSERT_EQ(got.size(), want.size());
-    for (std::size_t i = 0; i < got.size(); ++i) {
-        const Bar a = got.bar(i);
-        const Bar b = want.bar(i);
-        ASSERT_EQ(a.ts, b.ts) << "bar " << i;
-        ASSERT_EQ(a.open, b.open) << "bar " << i;
-        ASSERT_EQ(a.high, b.high) << "bar " << i;
-        ASSERT_EQ(a.low, b.low) << "bar " << i;
-        ASSERT_EQ(a.close, b.close) << "bar " << i;
-        ASSERT_EQ(a.volume, b.volume) << "bar " << i;
-    }
 }
 
 void expect_increasing(const BarSeriesView& bars) {
@@ -177,7 +134,7 @@ TEST(SourceNames, Yahoo) {
 }
 
 TEST(SourceNames, Supports) {
-    const WebSourceOptions offline{"http://127.0.0.1:9", test_client()};
+    const WebSourceOptions offline{"http://127.0.0.1:9", fast_client()};
     const auto yahoo = make_yahoo_source(offline);
     const auto binance = make_binance_source(offline);
     const auto kraken = make_kraken_source(offline);
@@ -440,7 +397,7 @@ TEST(BinanceSource, HtmlPageWithStatus200IsParseError) {
 }
 
 TEST(BinanceSource, UnsupportedSymbolIsInvalidArgument) {
-    auto source = make_binance_source({"http://127.0.0.1:9", test_client()});
+    auto source = make_binance_source({"http://127.0.0.1:9", fast_client()});
     auto result = source->fetch(request("AAPL", "1d", Timestamp("2024-01-01"),
                                         Timestamp("2024-02-01"), Timestamp("2024-03-01")));
     ASSERT_FALSE(result);
