@@ -41,8 +41,12 @@ struct TrainConfig {
     double clip_norm = 1.0;          ///< gradient clipping; 0 = off
     std::uint64_t seed = 42;
     std::string device = "auto";     ///< auto (CUDA when present), cpu, cuda, cuda:N
-    bool mixed_precision = false;    ///< bf16 autocast, CUDA only
-    double memory_limit = 0.8;       ///< fraction of GPU memory ([gpu] memory_limit)
+    /// bf16 autocast, CUDA only. Not yet honoured: the autocast API differs between libtorch
+    /// 1.13 and 2.x, so training warns and runs in float32.
+    bool mixed_precision = false;
+    /// Fraction of GPU memory ([gpu] memory_limit). Checked but not yet honoured: the caching
+    /// allocator's setMemoryFraction lives in c10_cuda, which a CPU libtorch lacks.
+    double memory_limit = 0.8;
     std::filesystem::path out_dir;   ///< best.pt, last.pt, model.json
     bool resume = false;             ///< continue from out_dir/last.pt exactly
 };
@@ -67,6 +71,7 @@ struct TrainResult {
 /// What is saved beside the weights so that a model can be used without its training command.
 struct ModelMeta {
     FeatureSpec features;
+    std::vector<std::string> columns;  ///< the dataset's column names; set by train()
     LabelSpec label;
     Normalizer normalizer;
     ModelConfig model;
