@@ -387,6 +387,26 @@ torch::Tensor summed_loss(const torch::Tensor& out, const torch::Tensor& y, Labe
     return {};
 }
 
+// Like clip_grad_norm_, which returns the norm as a double and so waits for the GPU every step.
+void clip_gradients(const std::vector<torch::Tensor>& params, double max_norm) {
+    std::vector<torch::Tensor> norms;
+    for (const auto& p : params) {
+        if (p.grad().defined()) {
+            norms.push_back(p.grad().norm());
+        }
+    }
+    if (norms.empty()) {
+        return;
+    }
+    const torch::Tensor scale =
+        torch::clamp_max((torch::stack(norms).norm() + 1e-6).reciprocal() * max_norm, 1.0);
+    for (const auto& p : params) {
+        if (p.grad().defined()) {
+            p.grad().mul_(scale);
+        }
+    }
+}
+
 std::int64_t eval_batch(std::size_t batch_size) {
     return static_cast<std::int64_t>(std::max<std::size_t>(batch_size, 512));
 }
@@ -606,6 +626,10 @@ Result<TrainResult> train_impl(const Dataset& data, const ModelMeta& meta_in,
     ModelMeta meta = meta_in;
     meta.columns = data.columns;
     const std::filesystem::path& dir = cfg.out_dir;
+    if (cfg.resume && !std::filesystem::is_regular_file(dir / "last.pt")) {
+        return fail(ErrorCode::NotFound,
+                    fmt::format("cannot resume: {} does not exist", (dir / "last.pt").string()));
+    }
     std::filesystem::create_directories(dir);
     write_file_atomic(dir / "model.json", meta.to_json().dump(2));
 
@@ -614,11 +638,13 @@ Result<TrainResult> train_impl(const Dataset& data, const ModelMeta& meta_in,
     auto optimizer = make_optimizer(net, cfg);
     Progress progress;
     if (cfg.resume) {
-        if (!std::filesystem::exists(dir / "last.pt")) {
-            return fail(ErrorCode::NotFound, fmt::format("cannot resume: {} does not exist",
-                                                         (dir / "last.pt").string()));
+        try {
+            progress = load_last(net, *optimizer, device, dir / "last.pt");
+        } catch (const c10::Error& e) {
+            return fail(ErrorCode::Corrupt,
+                        fmt::format("cannot resume: {} does not fit this model: {}",
+                                    (dir / "last.pt").string(), e.what_without_backtrace()));
         }
-        progress = load_last(net, *optimizer, device, dir / "last.pt");
     }
 
     // The one copy of the data: features and labels on the device, windows gathered from them.
@@ -632,6 +658,7 @@ Result<TrainResult> train_impl(const Dataset& data, const ModelMeta& meta_in,
     const auto n_train = static_cast<std::int64_t>(splits.train.size());
     const auto batch = static_cast<std::int64_t>(cfg.batch_size);
     const auto kind = meta.label.kind;
+    const std::vector<torch::Tensor> params = net->parameters();
 
     while (!progress.stopped && progress.epochs_done < cfg.epochs) {
         const auto start = std::chrono::steady_clock::now();
@@ -653,7 +680,7 @@ Result<TrainResult> train_impl(const Dataset& data, const ModelMeta& meta_in,
                 summed_loss(net->forward(windows.batch(idx)), labels.index_select(0, idx), kind);
             (sum / static_cast<double>(idx.size(0))).backward();
             if (cfg.clip_norm > 0) {
-                torch::nn::utils::clip_grad_norm_(net->parameters(), cfg.clip_norm);
+                clip_gradients(params, cfg.clip_norm);
             }
             optimizer->step();
             total += sum.detach().to(torch::kDouble);

@@ -189,7 +189,8 @@ TEST_F(TrainerTest, ResumeEqualsAnUninterruptedRun) {
     const auto a = last_weights(dir_ / "straight");
     const auto b = last_weights(dir_ / "resumed");
     ASSERT_EQ(a.size(), b.size());
-    ASSERT_FALSE(a.empty());
+    ASSERT_TRUE(a.contains("lstm.weight_hh_l1"));
+    ASSERT_TRUE(a.contains("head.weight"));
     for (const auto& [name, t] : a) {
         ASSERT_TRUE(b.contains(name)) << name;
         EXPECT_TRUE(torch::equal(t, b.at(name))) << name;
@@ -303,9 +304,13 @@ TEST_F(TrainerTest, BadInputsFailClearly) {
     EXPECT_NE(wrong.error().message.find("[x]"), std::string::npos);
     EXPECT_EQ(predictor.predict(data, Range{0, 10}).error().code, ErrorCode::InvalidArgument);
 
+    // last.pt of an MLP does not fit an LSTM.
+    meta.model.kind = "lstm";
+    meta.train.resume = true;
+    EXPECT_EQ(train(data, meta).error().code, ErrorCode::Corrupt);
+
     EXPECT_EQ(Predictor::load(dir_ / "missing").error().code, ErrorCode::NotFound);
     meta.train.out_dir = dir_ / "never_trained";
-    meta.train.resume = true;
     EXPECT_EQ(train(data, meta).error().code, ErrorCode::NotFound);
 }
 
