@@ -85,8 +85,10 @@ struct ModelMeta {
 };
 
 /// Trains on `data` (already normalized with meta.normalizer) and writes out_dir/{best,last}.pt
-/// and model.json. `on_epoch` is called after every epoch (progress lines).
-/// Errors: InvalidArgument (config), Unavailable (CUDA asked for but absent), IoError.
+/// and model.json. `on_epoch` is called after every epoch (progress lines), once last.pt holds
+/// that epoch: an exception thrown from it ends training, and `resume` continues from there.
+/// Errors: InvalidArgument (config), Unavailable (CUDA asked for but absent), NotFound (resume
+/// without last.pt), Corrupt (last.pt of another model), IoError.
 Result<TrainResult> train(const Dataset& data, const ModelMeta& meta,
                           const std::function<void(const EpochStats&)>& on_epoch = {});
 
