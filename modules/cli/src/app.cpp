@@ -113,6 +113,7 @@ int run(int argc, char** argv) {
     add_backtest_command(app, commands);
     add_sweep_command(app, commands);
     add_walkforward_command(app, commands);
+    add_ml_commands(app, commands);
     add_demo_command(app, commands);
 
     try {
