@@ -19,8 +19,9 @@ namespace tradpal::ml {
 ///   vol(n)           standard deviation of the 1-bar log returns over the last n bars
 ///   volz(n)          (volume[t] - mean) / std of volume over the last n bars
 ///   ind:SPEC[.OUT]   an indicator of the registry, e.g. ind:rsi(14), ind:macd(12,26,9).hist;
-///                    price-level outputs (sma, ema, bbands, ...) are divided by close[t] - 1
-///                    so that they do not trend with the price
+///                    price-level outputs (sma, ema, bbands, ...) become value / close[t] - 1
+///                    and price differences (atr, stddev, macd, ...) value / close[t], so that
+///                    they do not trend with the price (the full list: src/dataset.cpp)
 ///   hour, dow        calendar: sin and cos of the hour of day / day of week (two columns each)
 /// Every column uses bars up to t only. Default: kDefaultFeatures.
 struct FeatureSpec {

@@ -29,9 +29,11 @@ struct Scores {
 Scores score(std::span<const double> predicted, std::span<const double> actual,
              std::span<const std::int64_t> ts);
 
-/// The baselines a model must beat on the same test rows: a zero forecast, the last 1-bar
-/// return, and a ridge-free linear regression on the same features (the last row of each
-/// window) fitted on the training rows.
+/// The baselines a model must beat on the same test rows: a zero forecast, the last return over
+/// the label's horizon h (forward_returns[t - h] = log(close[t] / close[t - h]), known at t; for
+/// h = 1 the last bar's return), and a least-squares linear regression of the forward return on
+/// the same features (the last row of each window) fitted on the training rows (a 1e-8 relative
+/// ridge only keeps collinear features solvable).
 struct BaselineScores {
     Scores zero;
     Scores last_return;
