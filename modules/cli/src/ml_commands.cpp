@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <tradpal/config.hpp>
 #include <tradpal/ml/evaluate.hpp>
