@@ -489,7 +489,12 @@ Result<Dataset> build_dataset(const BarSeriesView& bars, const FeatureSpec& feat
     std::vector<Column> columns;
     IndicatorCache cache;
     for (const std::string& item : features.items) {
-        if (auto added = add_feature(bars, item, cache, columns); !added) {
+        // Specs read back from a file may not have come through parse().
+        auto canonical = canonical_item(item);
+        if (!canonical) {
+            return canonical.error();
+        }
+        if (auto added = add_feature(bars, *canonical, cache, columns); !added) {
             return added.error();
         }
     }

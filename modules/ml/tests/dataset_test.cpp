@@ -297,6 +297,13 @@ TEST(BuildDataset, TooFewRowsFailWithTheNumbers) {
     const Error short_of = build_error(bars, "logret(1)", "ret(1)", 9);
     EXPECT_NE(short_of.message.find("leave 8 valid rows"), std::string::npos) << short_of.message;
     EXPECT_EQ(build_error(BarSeries(), "logret(1)", "ret(1)").code, ErrorCode::ValidationFailed);
+    // Specs that did not come through parse() are checked too.
+    const auto label = LabelSpec::parse("ret(1)").value();
+    EXPECT_EQ(build_dataset(bars, FeatureSpec{}, label).error().code, ErrorCode::InvalidArgument);
+    EXPECT_EQ(build_dataset(bars, FeatureSpec{{"volz"}}, label).error().code,
+              ErrorCode::InvalidArgument);
+    EXPECT_EQ(build_dataset(bars, FeatureSpec{{"LOGRET(2)"}}, label)->columns,
+              std::vector<std::string>{"logret(2)"});
     EXPECT_EQ(build_error(bars, "logret(1)", "ret(10)").code, ErrorCode::ValidationFailed);
 }
 
