@@ -191,15 +191,15 @@ std::size_t period_of(std::string_view canonical) {
 // indicators are named one by one.
 enum class Scale { None, Level, Spread, Squared };
 Scale scale_of(const indicators::IndicatorInfo& info, std::string_view output) {
-    static constexpr std::array<std::string_view, 9> kLevel = {
+    static constexpr std::array<std::string_view, 10> kLevel = {
         "bbands",       "sar",     "ht_trendline", "linearreg", "vwap",
-        "vwap_session", "keltner", "donchian",     "ichimoku"};
+        "vwap_session", "keltner", "donchian",     "ichimoku",  "hma"};
     static constexpr std::array<std::string_view, 7> kSpread = {
         "atr", "trange", "stddev", "linearreg_slope", "macd", "apo", "mom"};
     const auto in = [&](const auto& names) {
         return std::find(names.begin(), names.end(), info.name) != names.end();
     };
-    if (info.group == "overlap" || info.group == "price" || in(kLevel) || info.name == "hma" ||
+    if (info.group == "overlap" || info.group == "price" || in(kLevel) ||
         (info.name == "supertrend" && output == "supertrend")) {
         return Scale::Level;
     }
