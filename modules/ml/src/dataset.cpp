@@ -116,9 +116,9 @@ Result<IndicatorItem> parse_indicator_item(std::string_view body) {
     const std::string wanted = to_lower(trim(body.substr(dot + 1)));
     const auto it = std::find(outputs.begin(), outputs.end(), wanted);
     if (it == outputs.end()) {
-        return fail(ErrorCode::InvalidArgument,
-                    fmt::format("feature 'ind:{}': no output '{}' (outputs: {})", body, wanted,
-                                all));
+        return fail(
+            ErrorCode::InvalidArgument,
+            fmt::format("feature 'ind:{}': no output '{}' (outputs: {})", body, wanted, all));
     }
     return IndicatorItem{*spec, static_cast<std::size_t>(it - outputs.begin())};
 }
@@ -163,8 +163,8 @@ Result<std::string> canonical_item(std::string_view item) {
         const int min = call->name == "logret" ? 1 : 2;
         const auto n = call->args.size() == 1 ? parse_int(call->args[0], min) : std::nullopt;
         if (!n) {
-            return bad(fmt::format("{} takes one integer from {} to {}", call->name, min,
-                                   kMaxPeriod));
+            return bad(
+                fmt::format("{} takes one integer from {} to {}", call->name, min, kMaxPeriod));
         }
         return fmt::format("{}({})", call->name, *n);
     }
@@ -191,15 +191,15 @@ std::size_t period_of(std::string_view canonical) {
 // indicators are named one by one.
 enum class Scale { None, Level, Spread, Squared };
 Scale scale_of(const indicators::IndicatorInfo& info, std::string_view output) {
-    static constexpr std::array<std::string_view, 9> kLevel = {
-        "bbands", "sar",      "ht_trendline", "linearreg", "vwap",
-        "vwap_session", "keltner", "donchian", "ichimoku"};
+    static constexpr std::array<std::string_view, 10> kLevel = {
+        "bbands",       "sar",     "ht_trendline", "linearreg", "vwap",
+        "vwap_session", "keltner", "donchian",     "ichimoku",  "hma"};
     static constexpr std::array<std::string_view, 7> kSpread = {
         "atr", "trange", "stddev", "linearreg_slope", "macd", "apo", "mom"};
     const auto in = [&](const auto& names) {
         return std::find(names.begin(), names.end(), info.name) != names.end();
     };
-    if (info.group == "overlap" || info.group == "price" || in(kLevel) || info.name == "hma" ||
+    if (info.group == "overlap" || info.group == "price" || in(kLevel) ||
         (info.name == "supertrend" && output == "supertrend")) {
         return Scale::Level;
     }
@@ -312,8 +312,8 @@ Result<Column> indicator_column(const BarSeriesView& bars, std::string_view body
     return col;
 }
 
-Result<void> add_feature(const BarSeriesView& bars, const std::string& item,
-                         IndicatorCache& cache, std::vector<Column>& out) {
+Result<void> add_feature(const BarSeriesView& bars, const std::string& item, IndicatorCache& cache,
+                         std::vector<Column>& out) {
     const auto close = bars.close();
     if (item.starts_with("ind:")) {
         auto col = indicator_column(bars, std::string_view(item).substr(4), cache);
@@ -335,7 +335,7 @@ Result<void> add_feature(const BarSeriesView& bars, const std::string& item,
         std::vector<double> mean;
         std::vector<double> sd = rolling_std(bars.volume(), n, 0, &mean);
         for (std::size_t t = n - 1; t < sd.size(); ++t) {
-            sd[t] = sd[t] > 0 ? (bars.volume()[t] - mean[t]) / sd[t] : 0.0;
+            sd[t] = sd[t] == 0 ? 0.0 : (bars.volume()[t] - mean[t]) / sd[t];
         }
         out.push_back({item, std::move(sd), n - 1});
     }
@@ -391,8 +391,8 @@ Result<void> check_window(const Dataset& data, std::size_t seq_len) {
 }
 
 // Train, validation and test sample ranges of rows [begin, mid1), [mid1, mid2), [mid2, end).
-Result<Splits> make_splits(std::size_t begin, std::size_t mid1, std::size_t mid2,
-                           std::size_t end, std::size_t seq_len, std::size_t horizon) {
+Result<Splits> make_splits(std::size_t begin, std::size_t mid1, std::size_t mid2, std::size_t end,
+                           std::size_t seq_len, std::size_t horizon) {
     auto train = samples_of("train", begin, mid1, seq_len, horizon);
     if (!train) {
         return train.error();
@@ -456,8 +456,8 @@ Result<LabelSpec> LabelSpec::parse(std::string_view text) {
         const auto k = call->args.size() == 2 ? parse_int(call->args[0], 1) : std::nullopt;
         const auto band = call->args.size() == 2 ? parse_real(call->args[1]) : std::nullopt;
         if (!k || !band || *band < 0) {
-            return bad(fmt::format("class3 takes a horizon from 1 to {} and a band >= 0",
-                                   kMaxPeriod));
+            return bad(
+                fmt::format("class3 takes a horizon from 1 to {} and a band >= 0", kMaxPeriod));
         }
         spec.horizon = *k;
         spec.band = *band;
@@ -489,7 +489,12 @@ Result<Dataset> build_dataset(const BarSeriesView& bars, const FeatureSpec& feat
     std::vector<Column> columns;
     IndicatorCache cache;
     for (const std::string& item : features.items) {
-        if (auto added = add_feature(bars, item, cache, columns); !added) {
+        // Specs read back from a file may not have come through parse().
+        auto canonical = canonical_item(item);
+        if (!canonical) {
+            return canonical.error();
+        }
+        if (auto added = add_feature(bars, *canonical, cache, columns); !added) {
             return added.error();
         }
     }
@@ -523,18 +528,19 @@ Result<Dataset> build_dataset(const BarSeriesView& bars, const FeatureSpec& feat
     };
     data.features.assign(data.rows * data.cols, std::numeric_limits<float>::quiet_NaN());
     for (std::size_t c = 0; c < data.cols; ++c) {
-        const std::vector<double>& values = columns[c].values;
         for (std::size_t t = 0; t < data.rows; ++t) {
-            const auto v = static_cast<float>(values[t]);
-            if (t >= data.valid.begin && t < data.valid.end && !std::isfinite(v)) {
-                return not_finite(fmt::format("feature '{}'", data.columns[c]), t);
-            }
-            data.features[t * data.cols + c] = v;
+            data.features[t * data.cols + c] = static_cast<float>(columns[c].values[t]);
         }
     }
     data.labels.assign(data.rows, std::numeric_limits<float>::quiet_NaN());
     data.forward_returns.assign(data.rows, kNaN);
+    // Row by row, so that the error names the earliest bad bar.
     for (std::size_t t = data.valid.begin; t < data.valid.end; ++t) {
+        for (std::size_t c = 0; c < data.cols; ++c) {
+            if (!std::isfinite(data.at(t, c))) {
+                return not_finite(fmt::format("feature '{}'", data.columns[c]), t);
+            }
+        }
         const double ret = std::log(close[t + horizon] / close[t]);
         if (!std::isfinite(ret)) {
             return not_finite(fmt::format("the label {}", label.canonical()), t);
@@ -671,8 +677,8 @@ Result<std::vector<Splits>> walk_forward_splits(const Dataset& data, std::size_t
     for (std::size_t k = 0; k < folds; ++k) {
         const std::size_t test_begin = data.valid.end - (folds - k) * block;
         const std::size_t before = test_begin - data.valid.begin;
-        const auto validation_rows = static_cast<std::size_t>(
-            std::floor(static_cast<double>(before) * validation_fraction));
+        const auto validation_rows =
+            static_cast<std::size_t>(std::floor(static_cast<double>(before) * validation_fraction));
         auto splits = make_splits(data.valid.begin, test_begin - validation_rows, test_begin,
                                   test_begin + block, seq_len, horizon);
         if (!splits) {

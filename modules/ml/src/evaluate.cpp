@@ -14,7 +14,8 @@ namespace tradpal::ml {
 namespace {
 
 double mean_of(std::span<const double> x) {
-    return x.empty() ? 0.0 : std::accumulate(x.begin(), x.end(), 0.0) / static_cast<double>(x.size());
+    return x.empty() ? 0.0
+                     : std::accumulate(x.begin(), x.end(), 0.0) / static_cast<double>(x.size());
 }
 
 // Pearson correlation; 0 when either side is constant (a zero forecast has no correlation).
@@ -36,7 +37,8 @@ double pearson(std::span<const double> x, std::span<const double> y) {
 std::vector<double> ranks(std::span<const double> x) {
     std::vector<std::size_t> order(x.size());
     std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return x[a] < x[b]; });
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return x[a] < x[b]; });
     std::vector<double> out(x.size());
     for (std::size_t i = 0; i < order.size();) {
         std::size_t j = i;
