@@ -44,7 +44,6 @@ struct TrainArgs {
     std::string out;
 };
 
-
 // The stored bars of a series selection.
 struct LoadedBars {
     data::SeriesMeta meta;
@@ -145,10 +144,10 @@ int run_train(Context& ctx, TrainArgs& a) {
     ml::Dataset data =
         ml::build_dataset(bars.series.view(), meta.features, meta.label, meta.model.seq_len * 3)
             .value();
-    meta.splits = ml::chronological_splits(data, a.train_fraction, a.validation_fraction,
-                                           meta.model.seq_len,
-                                           static_cast<std::size_t>(meta.label.horizon))
-                      .value();
+    meta.splits =
+        ml::chronological_splits(data, a.train_fraction, a.validation_fraction, meta.model.seq_len,
+                                 static_cast<std::size_t>(meta.label.horizon))
+            .value();
     meta.normalizer = ml::Normalizer::fit(data, meta.splits.train);
     meta.normalizer.apply(data);
 
@@ -187,8 +186,7 @@ int run_train(Context& ctx, TrainArgs& a) {
         return 0;
     }
     std::cout << fmt::format("best epoch {} of {} (validation loss {:.6g}{}) on {}; saved in {}\n",
-                             result.best_epoch, result.history.size(),
-                             result.best_validation_loss,
+                             result.best_epoch, result.history.size(), result.best_validation_loss,
                              result.stopped_early ? ", stopped early" : "", result.device,
                              meta.train.out_dir.string());
     print_scores("Test split:", scores.model, scores.baselines);
@@ -212,9 +210,8 @@ int run_predict(Context& ctx, const PredictArgs& a) {
     // Out of sample: rows after the validation split of the series trained on; another series
     // is out of sample throughout.
     const bool same_series = bars.meta.key.symbol == meta.symbol;
-    const std::size_t first = a.all || !same_series
-                                  ? data.valid.begin + meta.model.seq_len - 1
-                                  : meta.splits.test.begin;
+    const std::size_t first =
+        a.all || !same_series ? data.valid.begin + meta.model.seq_len - 1 : meta.splits.test.begin;
     const ml::Range rows{first, data.valid.end};
     const std::vector<double> predicted = predictor.predict(data, rows).value();
     std::ofstream file;
@@ -242,16 +239,17 @@ int run_evaluate(Context& ctx, const std::string& model) {
     const ml::ModelMeta& meta = predictor.meta();
     LoadedBars bars = load_bars(ctx, meta.symbol, meta.timeframe, "");
     if (data::data_version(bars.meta) != meta.data_version) {
-        spdlog::warn("the series changed since training; the splits are by row, so the test rows "
-                     "are the same bars only if bars were appended");
+        spdlog::warn(
+            "the series changed since training; the splits are by row, so the test rows "
+            "are the same bars only if bars were appended");
     }
     const Evaluated scores = evaluate_test(predictor, dataset_for(meta, bars.series));
     if (ctx.json) {
         Context::print_json({{"model", model}, {"test", scores_json(scores)}});
         return 0;
     }
-    print_scores(fmt::format("{} on {} {}, test split ({} samples):", meta.model.kind,
-                             meta.symbol, meta.timeframe, scores.model.samples),
+    print_scores(fmt::format("{} on {} {}, test split ({} samples):", meta.model.kind, meta.symbol,
+                             meta.timeframe, scores.model.samples),
                  scores.model, scores.baselines);
     return 0;
 }
@@ -266,7 +264,8 @@ void add_ml_commands(CLI::App& app, std::vector<Command>& commands) {
     train->add_option("--model", t->model.kind, "lstm, gru, transformer or mlp")
         ->check(CLI::IsMember({"lstm", "gru", "transformer", "mlp"}))
         ->capture_default_str();
-    train->add_option("--features", t->features, "Feature spec (docs/ML.md)")->capture_default_str();
+    train->add_option("--features", t->features, "Feature spec (docs/ML.md)")
+        ->capture_default_str();
     train->add_option("--label", t->label, "ret(k), sign(k) or class3(k,band)")
         ->capture_default_str();
     train->add_option("--seq-len", t->model.seq_len, "Bars per window")->capture_default_str();
@@ -285,8 +284,9 @@ void add_ml_commands(CLI::App& app, std::vector<Command>& commands) {
     train->add_option("--schedule", t->train.schedule, "cosine, step or none")
         ->check(CLI::IsMember({"cosine", "step", "none"}))
         ->capture_default_str();
-    train->add_option("--early-stopping", t->train.patience,
-                      "Epochs without a better validation loss before stopping (0: never)")
+    train
+        ->add_option("--early-stopping", t->train.patience,
+                     "Epochs without a better validation loss before stopping (0: never)")
         ->capture_default_str();
     train->add_option("--seed", t->train.seed, "Random seed")->capture_default_str();
     train->add_flag("--gpu", t->gpu, "Train on CUDA (fails if there is none)");
@@ -294,13 +294,16 @@ void add_ml_commands(CLI::App& app, std::vector<Command>& commands) {
         ->capture_default_str();
     train->add_option("--train-fraction", t->train_fraction, "Share of bars for training")
         ->capture_default_str();
-    train->add_option("--validation-fraction", t->validation_fraction,
-                      "Share of bars for validation (the rest is the test split)")
+    train
+        ->add_option("--validation-fraction", t->validation_fraction,
+                     "Share of bars for validation (the rest is the test split)")
         ->capture_default_str();
     train->add_flag("--resume", t->train.resume, "Continue from the last checkpoint in --out");
     train->add_option("--out", t->out,
                       "Model directory (default: [ml] checkpoint_dir/<symbol>-<tf>-<model>)");
-    commands.push_back({train, [t](Context& ctx) { return run_train(ctx, *t); }});
+    commands.push_back({train, [t](Context& ctx) {
+                            return run_train(ctx, *t);
+                        }});
 
     auto p = std::make_shared<PredictArgs>();
     CLI::App* predict = app.add_subcommand(
@@ -311,7 +314,9 @@ void add_ml_commands(CLI::App& app, std::vector<Command>& commands) {
     predict->add_option("--source", p->series.source, "Its source");
     predict->add_option("--out", p->out, "CSV file, - for stdout")->capture_default_str();
     predict->add_flag("--all", p->all, "Also the rows the model was trained and validated on");
-    commands.push_back({predict, [p](Context& ctx) { return run_predict(ctx, *p); }});
+    commands.push_back({predict, [p](Context& ctx) {
+                            return run_predict(ctx, *p);
+                        }});
 
     CLI::App* ml_app = app.add_subcommand("ml", "Trained models");
     ml_app->require_subcommand(1);
@@ -319,7 +324,9 @@ void add_ml_commands(CLI::App& app, std::vector<Command>& commands) {
     CLI::App* evaluate = ml_app->add_subcommand(
         "evaluate", "Scores on the test split against zero, last-return and linear baselines");
     evaluate->add_option("--model", *model, "Model directory")->required();
-    commands.push_back({evaluate, [model](Context& ctx) { return run_evaluate(ctx, *model); }});
+    commands.push_back({evaluate, [model](Context& ctx) {
+                            return run_evaluate(ctx, *model);
+                        }});
 }
 
 }  // namespace tradpal::cli

@@ -65,10 +65,11 @@ struct Dataset {
     std::vector<std::string> columns;  ///< one name per feature column
     std::size_t rows = 0;
     std::size_t cols = 0;
-    std::vector<float> features;       ///< rows x cols, row-major
-    std::vector<float> labels;         ///< rows (NaN outside valid)
-    std::vector<double> forward_returns;  ///< rows: ret(horizon) whatever the label kind (NaN outside valid)
-    std::vector<std::int64_t> ts;      ///< bar open times
+    std::vector<float> features;  ///< rows x cols, row-major
+    std::vector<float> labels;    ///< rows (NaN outside valid)
+    std::vector<double>
+        forward_returns;  ///< rows: ret(horizon) whatever the label kind (NaN outside valid)
+    std::vector<std::int64_t> ts;  ///< bar open times
     Range valid;
     float at(std::size_t row, std::size_t col) const noexcept { return features[row * cols + col]; }
 };
@@ -97,7 +98,7 @@ struct Normalizer {
 /// samples start seq_len - 1 rows after its first row, and `horizon` rows separate one split's
 /// last sample from the next split's first row: no label of one split sees bars of the next.
 struct Splits {
-    Range train;       ///< sample rows (the window's last row)
+    Range train;  ///< sample rows (the window's last row)
     Range validation;
     Range test;
 };

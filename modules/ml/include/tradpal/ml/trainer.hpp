@@ -21,10 +21,10 @@ namespace tradpal::ml {
 struct ModelConfig {
     std::string kind = "lstm";  ///< lstm, gru, transformer, mlp
     std::size_t seq_len = 64;
-    std::size_t hidden = 128;   ///< LSTM/GRU hidden size, Transformer d_model, MLP width
+    std::size_t hidden = 128;  ///< LSTM/GRU hidden size, Transformer d_model, MLP width
     std::size_t layers = 2;
-    std::size_t heads = 4;      ///< Transformer
-    bool causal = true;         ///< Transformer: each position sees only earlier ones
+    std::size_t heads = 4;  ///< Transformer
+    bool causal = true;     ///< Transformer: each position sees only earlier ones
     double dropout = 0.0;
     nlohmann::json to_json() const;
     static Result<ModelConfig> from_json(const nlohmann::json& j);
@@ -33,22 +33,22 @@ struct ModelConfig {
 struct TrainConfig {
     std::size_t epochs = 100;
     std::size_t batch_size = 64;
-    std::size_t patience = 10;       ///< epochs without a better validation loss; 0 = never stop
-    std::string optimizer = "adamw"; ///< adam, adamw
+    std::size_t patience = 10;        ///< epochs without a better validation loss; 0 = never stop
+    std::string optimizer = "adamw";  ///< adam, adamw
     double learning_rate = 1e-3;
-    double weight_decay = 1e-2;      ///< AdamW
-    std::string schedule = "cosine"; ///< cosine, step (x0.5 every 10 epochs), none
-    double clip_norm = 1.0;          ///< gradient clipping; 0 = off
+    double weight_decay = 1e-2;       ///< AdamW
+    std::string schedule = "cosine";  ///< cosine, step (x0.5 every 10 epochs), none
+    double clip_norm = 1.0;           ///< gradient clipping; 0 = off
     std::uint64_t seed = 42;
-    std::string device = "auto";     ///< auto (CUDA when present), cpu, cuda, cuda:N
+    std::string device = "auto";  ///< auto (CUDA when present), cpu, cuda, cuda:N
     /// bf16 autocast, CUDA only. Not yet honoured: the autocast API differs between libtorch
     /// 1.13 and 2.x, so training warns and runs in float32.
     bool mixed_precision = false;
     /// Fraction of GPU memory ([gpu] memory_limit). Checked but not yet honoured: the caching
     /// allocator's setMemoryFraction lives in c10_cuda, which a CPU libtorch lacks.
     double memory_limit = 0.8;
-    std::filesystem::path out_dir;   ///< best.pt, last.pt, model.json
-    bool resume = false;             ///< continue from out_dir/last.pt exactly
+    std::filesystem::path out_dir;  ///< best.pt, last.pt, model.json
+    bool resume = false;            ///< continue from out_dir/last.pt exactly
 };
 
 struct EpochStats {
@@ -96,7 +96,8 @@ Result<TrainResult> train(const Dataset& data, const ModelMeta& meta,
 class Predictor {
 public:
     /// Loads out_dir/model.json and best.pt. Errors: NotFound, ParseError, Corrupt.
-    static Result<Predictor> load(const std::filesystem::path& dir, const std::string& device = "auto");
+    static Result<Predictor> load(const std::filesystem::path& dir,
+                                  const std::string& device = "auto");
     Predictor(Predictor&&) noexcept;
     Predictor& operator=(Predictor&&) noexcept;
     ~Predictor();
