@@ -47,7 +47,9 @@ Dataset random_dataset(std::size_t samples) {
         d.ts[i] = static_cast<std::int64_t>(i) * 3'600'000'000'000;
     }
     for (std::size_t c = 0; c < kFeatures; ++c) {
-        d.columns.push_back("f" + std::to_string(c));
+        std::string name = "f";  // not "f" + ...: GCC 12 reports a false -Wrestrict there
+        name += std::to_string(c);
+        d.columns.push_back(std::move(name));
     }
     d.valid = {0, d.rows};
     return d;
