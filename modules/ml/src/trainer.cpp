@@ -26,20 +26,8 @@ namespace {
 namespace F = torch::nn::functional;
 using Json = nlohmann::json;
 
-// ---- JSON of the dataset parts. Kept here (not FeatureSpec::canonical/parse etc.) so that the
-// trainer does not depend on dataset.cpp, and so that items with commas survive a round trip.
-
-const char* label_kind_name(LabelSpec::Kind kind) {
-    switch (kind) {
-        case LabelSpec::Kind::Return:
-            return "ret";
-        case LabelSpec::Kind::Sign:
-            return "sign";
-        case LabelSpec::Kind::Class3:
-            return "class3";
-    }
-    return "ret";
-}
+// ---- JSON of the parts of ModelMeta without their own (feature items stay an array: items
+// hold commas).
 
 Json range_json(const Range& r) {
     return Json::array({r.begin, r.end});
@@ -168,8 +156,9 @@ Result<void> check_rows(const Dataset& data, Range rows, std::size_t seq_len, st
     return {};
 }
 
-Result<void> check_labels(const Dataset& data, Range rows, LabelSpec::Kind kind,
+Result<void> check_labels(const Dataset& data, Range rows, const LabelSpec& label,
                           std::string_view what) {
+    const LabelSpec::Kind kind = label.kind;
     for (std::size_t t = rows.begin; t < rows.end; ++t) {
         const float y = data.labels[t];
         const bool ok = kind == LabelSpec::Kind::Return ? std::isfinite(y)
@@ -178,7 +167,7 @@ Result<void> check_labels(const Dataset& data, Range rows, LabelSpec::Kind kind,
         if (!ok) {
             return fail(ErrorCode::InvalidArgument,
                         fmt::format("{} row {} has label {} which does not fit a {} label", what, t,
-                                    y, label_kind_name(kind)));
+                                    y, label.canonical()));
         }
     }
     return {};
@@ -608,7 +597,7 @@ Result<TrainResult> train_impl(const Dataset& data, const ModelMeta& meta_in,
         if (auto ok = check_rows(data, rows, seq_len, data.valid.end, what); !ok) {
             return ok.error();
         }
-        if (auto ok = check_labels(data, rows, meta_in.label.kind, what); !ok) {
+        if (auto ok = check_labels(data, rows, meta_in.label, what); !ok) {
             return ok.error();
         }
     }
@@ -755,21 +744,19 @@ Result<ModelConfig> ModelConfig::from_json(const nlohmann::json& j) {
 }
 
 nlohmann::json ModelMeta::to_json() const {
-    return Json{
-        {"features", features.items},
-        {"columns", columns},
-        {"label",
-         {{"kind", label_kind_name(label.kind)}, {"horizon", label.horizon}, {"band", label.band}}},
-        {"normalizer", {{"mean", normalizer.mean}, {"stddev", normalizer.stddev}}},
-        {"model", model.to_json()},
-        {"train", train_config_json(train)},
-        {"splits",
-         {{"train", range_json(splits.train)},
-          {"validation", range_json(splits.validation)},
-          {"test", range_json(splits.test)}}},
-        {"data_version", data_version},
-        {"symbol", symbol},
-        {"timeframe", timeframe}};
+    return Json{{"features", features.items},
+                {"columns", columns},
+                {"label", label.canonical()},
+                {"normalizer", normalizer.to_json()},
+                {"model", model.to_json()},
+                {"train", train_config_json(train)},
+                {"splits",
+                 {{"train", range_json(splits.train)},
+                  {"validation", range_json(splits.validation)},
+                  {"test", range_json(splits.test)}}},
+                {"data_version", data_version},
+                {"symbol", symbol},
+                {"timeframe", timeframe}};
 }
 
 Result<ModelMeta> ModelMeta::from_json(const nlohmann::json& j) {
@@ -777,25 +764,16 @@ Result<ModelMeta> ModelMeta::from_json(const nlohmann::json& j) {
     try {
         m.features.items = j.at("features").get<std::vector<std::string>>();
         m.columns = j.value("columns", std::vector<std::string>{});
-        const Json& label = j.at("label");
-        const auto kind = label.at("kind").get<std::string>();
-        if (kind == "ret") {
-            m.label.kind = LabelSpec::Kind::Return;
-        } else if (kind == "sign") {
-            m.label.kind = LabelSpec::Kind::Sign;
-        } else if (kind == "class3") {
-            m.label.kind = LabelSpec::Kind::Class3;
-        } else {
-            return fail(ErrorCode::ParseError, fmt::format("model.json: unknown label '{}'", kind));
+        auto label = LabelSpec::parse(j.at("label").get<std::string>());
+        if (!label) {
+            return fail(ErrorCode::ParseError, "model.json: " + label.error().message);
         }
-        m.label.horizon = label.at("horizon").get<int>();
-        m.label.band = label.at("band").get<double>();
-        m.normalizer.mean = j.at("normalizer").at("mean").get<std::vector<double>>();
-        m.normalizer.stddev = j.at("normalizer").at("stddev").get<std::vector<double>>();
-        if (m.normalizer.mean.size() != m.normalizer.stddev.size()) {
-            return fail(ErrorCode::ParseError,
-                        "model.json: normalizer mean and stddev differ in size");
+        m.label = *label;
+        auto normalizer = Normalizer::from_json(j.at("normalizer"), m.columns.size());
+        if (!normalizer) {
+            return fail(ErrorCode::ParseError, "model.json: " + normalizer.error().message);
         }
+        m.normalizer = std::move(*normalizer);
         auto model = ModelConfig::from_json(j.at("model"));
         if (!model) {
             return fail(ErrorCode::ParseError, "model.json: " + model.error().message);
