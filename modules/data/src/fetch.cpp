@@ -153,16 +153,10 @@ private:
         try {
             ImportOptions options;
             options.csv.format = CsvFormat::Kaggle;
+            options.origin = *origin;  // the fingerprint marks the file as read
             const ImportReport report = import_csv(store_, key, csv_, options);
             spdlog::info("data: imported {} new rows of {} into {}", report.rows_written,
                          csv_.string(), key.to_string());
-            // import_csv records how the rows came; the fingerprint marks the file as read.
-            auto writer = SeriesWriter::open(store_, key, SeriesWriter::Mode::Append);
-            if (!writer) {
-                return std::move(writer).error();
-            }
-            writer->set_origin(*origin);
-            writer->commit();
         } catch (const Exception& e) {
             return fail(e.code(), e.what());
         }
@@ -233,6 +227,22 @@ std::int64_t wall_clock_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
+}
+
+// A remote source's cached answer to `request` and its age in seconds, if the cache has one.
+struct CachedAnswer {
+    FetchResult result;
+    double age_seconds = 0;
+};
+std::optional<CachedAnswer> cached_answer(cache::Cache& cache, const Source& source,
+                                          const FetchRequest& request) {
+    const auto hit = cache.get(answer_key(source, request));
+    auto cached = hit ? from_value(*hit) : std::nullopt;
+    if (!cached) {
+        return std::nullopt;
+    }
+    return CachedAnswer{std::move(cached->first),
+                        static_cast<double>(wall_clock_ns() - cached->second) / 1e9};
 }
 
 // The first bar failing a row check, described; empty when all pass.
@@ -324,19 +334,15 @@ Result<ChainResult> SourceChain::fetch(const RequestFor& request_for,
             return out;
         }
         if (source->is_remote() && options_.cache != nullptr) {
-            if (const auto hit = options_.cache->get(answer_key(*source, request))) {
-                if (auto cached = from_value(*hit)) {
-                    const double age = static_cast<double>(wall_clock_ns() - cached->second) / 1e9;
-                    if (age < static_cast<double>(options_.ttl_api_seconds)) {
-                        step(*source, ChainStep::Outcome::Served,
-                             fmt::format("{} bars from the cache (fetched {:.0f} s ago)",
-                                         cached->first.bars.size(), age));
-                        out.result = std::move(cached->first);
-                        out.source = source->name();
-                        out.from_cache = true;
-                        return out;
-                    }
-                }
+            auto cached = cached_answer(*options_.cache, *source, request);
+            if (cached && cached->age_seconds < static_cast<double>(options_.ttl_api_seconds)) {
+                step(*source, ChainStep::Outcome::Served,
+                     fmt::format("{} bars from the cache (fetched {:.0f} s ago)",
+                                 cached->result.bars.size(), cached->age_seconds));
+                out.result = std::move(cached->result);
+                out.source = source->name();
+                out.from_cache = true;
+                return out;
             }
         }
         auto fetched = source->fetch(request, progress);
@@ -376,19 +382,18 @@ Result<ChainResult> SourceChain::fetch(const RequestFor& request_for,
             if (!source->is_remote() || !source->supports(request.symbol, request.timeframe)) {
                 continue;
             }
-            const auto hit = options_.cache->get(answer_key(*source, request));
-            auto cached = hit ? from_value(*hit) : std::nullopt;
+            auto cached = cached_answer(*options_.cache, *source, request);
             if (!cached) {
                 continue;
             }
-            const double age = static_cast<double>(wall_clock_ns() - cached->second) / 1e9;
+            const double age = cached->age_seconds;
             out.stale = age >= static_cast<double>(options_.ttl_api_seconds);
             spdlog::warn("data: every source failed; serving {}'s answer cached {:.0f} s ago{}",
                          source->name(), age, out.stale ? " (stale)" : "");
             out.steps.push_back({"cache", ChainStep::Outcome::Served,
                                  fmt::format("{}'s answer of {:.0f} s ago{}", source->name(), age,
                                              out.stale ? ", stale" : "")});
-            out.result = std::move(cached->first);
+            out.result = std::move(cached->result);
             out.source = source->name();
             out.from_cache = true;
             return out;

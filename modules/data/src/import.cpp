@@ -183,8 +183,10 @@ ImportReport import_csv(const Store& store, const SeriesKey& key, const std::fil
         report.validation = validator.report();
     }
     report.rows_written = writer.staged_rows();
-    writer.set_origin(
-        fmt::format("import {} ({})", path.filename().string(), to_string(report.layout.format)));
+    writer.set_origin(!options.origin.empty()
+                          ? options.origin
+                          : fmt::format("import {} ({})", path.filename().string(),
+                                        to_string(report.layout.format)));
     report.meta = writer.commit();
     return report;
 }

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include <tradpal/core/progress.hpp>
@@ -23,6 +24,8 @@ struct ImportOptions {
     ImportMode mode = ImportMode::Append;
     bool fix = false;     ///< sort, drop duplicates (keep the last) and drop invalid rows
     ProgressFn progress;  ///< bytes read of the input size
+    /// How the data got here, for meta.json; empty: "import <file name> (<format>)".
+    std::string origin;
 };
 
 /// Time order of the file as read.
