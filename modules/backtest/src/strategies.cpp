@@ -73,6 +73,18 @@ const std::vector<StrategyInfo>& strategy_table() {
          "buy when the MACD line crosses above its signal line, sell when it crosses below",
          with_shared({period("fast", 12, "fast EMA period"), period("slow", 26, "slow EMA period"),
                       period("signal", 9, "signal EMA period")})},
+        {"ml",
+         "trade a trained model's forecasts (tradpal backtest --strategy ml --model DIR; "
+         "docs/ML.md): buy when the forecast's edge rises above `entry`, sell when it falls below "
+         "`exit` (short: below -entry, cover above -exit)",
+         with_shared({{"entry", ParamType::Real, 0, 0, 1e6, {}, "edge needed to open a position"},
+                      {"exit",
+                       ParamType::Real,
+                       0,
+                       -1e6,
+                       1e6,
+                       {},
+                       "a long closes when the edge falls below this (at most entry)"}})},
         {"rsi_reversion",
          "buy when RSI crosses below `lower`, sell when it crosses above `upper` (short: above "
          "`upper`, "
@@ -178,6 +190,10 @@ Result<void> check_relations(const StrategySpec& spec) {
     if (name == "rsi_reversion" && spec.get("lower") >= spec.get("upper")) {
         return invalid(fmt::format("lower ({}) must be less than upper ({})", spec.get("lower"),
                                    spec.get("upper")));
+    }
+    if (name == "ml" && spec.get("exit") > spec.get("entry")) {
+        return invalid(fmt::format("exit ({}) must not exceed entry ({})", spec.get("exit"),
+                                   spec.get("entry")));
     }
     if (name == "rules") {
         if (trim(spec.rules().entry).empty() || trim(spec.rules().exit).empty()) {
@@ -672,8 +688,20 @@ void AverageMemo::make_room(std::size_t bytes) {
     }
 }
 
+Result<void> needs_forecasts(const StrategySpec& spec) {
+    if (spec.name() == "ml") {
+        return fail(ErrorCode::InvalidArgument,
+                    "the ml strategy trades a model's forecasts: tradpal backtest --strategy ml "
+                    "--model DIR");
+    }
+    return {};
+}
+
 Result<SignalSet> build_signals(const StrategySpec& spec, const BarSeriesView& bars,
                                 AverageMemo* memo) {
+    if (auto ok = needs_forecasts(spec); !ok) {
+        return ok.error();
+    }
     const std::string& name = spec.name();
     if (name == "rules") {
         auto set = rule_signals(spec, bars);
@@ -748,6 +776,9 @@ Result<SignalSet> build_signals(const StrategySpec& spec, const BarSeriesView& b
 }
 
 Result<std::unique_ptr<Strategy>> make_strategy(const StrategySpec& spec) {
+    if (auto ok = needs_forecasts(spec); !ok) {
+        return ok.error();
+    }
     const std::string& name = spec.name();
     std::unique_ptr<Strategy> strategy;
     if (name == "sma_cross") {
@@ -783,6 +814,37 @@ Result<std::unique_ptr<Strategy>> make_strategy(const StrategySpec& spec) {
                     fmt::format("no event-driven form for strategy '{}'", name));
     }
     return strategy;
+}
+
+Result<SignalSet> forecast_signals(const StrategySpec& spec, std::span<const double> edge) {
+    if (spec.name() != "ml") {
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("forecast signals need the ml strategy, not '{}'", spec.name()));
+    }
+    const double entry = spec.get("entry");
+    const double exit = spec.get("exit");
+    const std::size_t n = edge.size();
+    SignalSet set;
+    set.allow_short = spec.allow_short();
+    set.protection = spec.protection();
+    set.long_entry.assign(n, 0);
+    set.long_exit.assign(n, 0);
+    set.short_entry.assign(n, 0);
+    set.short_exit.assign(n, 0);
+    for (std::size_t t = 0; t < n; ++t) {
+        const double e = edge[t];
+        if (std::isnan(e)) {  // no forecast: out of the market
+            set.long_exit[t] = 1;
+            set.short_exit[t] = 1;
+            continue;
+        }
+        // exit <= entry, so an entry and the exit of the same side never hold together.
+        set.long_entry[t] = static_cast<std::uint8_t>(e > entry);
+        set.long_exit[t] = static_cast<std::uint8_t>(e < exit);
+        set.short_entry[t] = static_cast<std::uint8_t>(e < -entry);
+        set.short_exit[t] = static_cast<std::uint8_t>(e > -exit);
+    }
+    return set;
 }
 
 std::unique_ptr<Strategy> make_signal_strategy(std::shared_ptr<const SignalSet> signals) {

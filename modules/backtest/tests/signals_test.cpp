@@ -263,3 +263,42 @@ TEST(DayStarts, FirstBarOfEachUtcDayIncludingBefore1970) {
 
 }  // namespace
 }  // namespace tradpal::backtest
+
+namespace tradpal::backtest {
+namespace {
+
+TEST(ForecastSignals, EnterAboveEntryExitBelowExitAndNaNMeansFlat) {
+    const std::vector<std::string> params{"entry=0.01", "exit=-0.005", "allow_short=true"};
+    const StrategySpec spec = StrategySpec::make("ml", params).value();
+    EXPECT_EQ(spec.canonical(), "ml(entry=0.01,exit=-0.005,allow_short=true)");
+    const std::vector<double> edge{0.02, 0.005, -0.004, -0.006, -0.02, 0.004, 0.006, kNaN};
+    const SignalSet set = forecast_signals(spec, edge).value();
+    EXPECT_TRUE(set.allow_short);
+    // Hysteresis: between exit and entry nothing happens.
+    EXPECT_EQ(set.long_entry, (std::vector<std::uint8_t>{1, 0, 0, 0, 0, 0, 0, 0}));
+    EXPECT_EQ(set.long_exit, (std::vector<std::uint8_t>{0, 0, 0, 1, 1, 0, 0, 1}));
+    EXPECT_EQ(set.short_entry, (std::vector<std::uint8_t>{0, 0, 0, 0, 1, 0, 0, 0}));
+    EXPECT_EQ(set.short_exit, (std::vector<std::uint8_t>{1, 0, 0, 0, 0, 0, 1, 1}));
+}
+
+TEST(ForecastSignals, OnlyTheMlStrategyAndOnlyWithForecasts) {
+    const std::vector<std::string> none;
+    const StrategySpec ml = StrategySpec::make("ml", none).value();
+    EXPECT_EQ(ml.warmup(), 0U);
+    const BarSeries bars = data_testing::synthetic_ohlcv(50, 3);
+    const auto signals = build_signals(ml, bars.view());
+    ASSERT_FALSE(signals.has_value());
+    EXPECT_NE(signals.error().message.find("--model DIR"), std::string::npos);
+    EXPECT_FALSE(make_strategy(ml).has_value());
+
+    const StrategySpec sma = StrategySpec::make("sma_cross", none).value();
+    EXPECT_FALSE(forecast_signals(sma, std::vector<double>{0.1}).has_value());
+    const std::vector<std::string> crossed{"entry=0.001", "exit=0.002"};
+    const auto bad = StrategySpec::make("ml", crossed);
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_NE(bad.error().message.find("exit (0.002) must not exceed entry (0.001)"),
+              std::string::npos);
+}
+
+}  // namespace
+}  // namespace tradpal::backtest

@@ -12,6 +12,7 @@
 #include <tradpal/backtest/engine.hpp>
 #include <tradpal/backtest/portfolio.hpp>
 #include <tradpal/backtest/report.hpp>
+#include <tradpal/backtest/simulator.hpp>
 #include <tradpal/backtest/strategies.hpp>
 #include <tradpal/config.hpp>
 #include <tradpal/core/output.hpp>
@@ -19,6 +20,7 @@
 
 #include "backtest_inputs.hpp"
 #include "context.hpp"
+#include "ml_forecasts.hpp"
 #include "output.hpp"
 
 namespace tradpal::cli {
@@ -35,6 +37,7 @@ struct BacktestArgs {
     std::string rebalance;
     std::string weights;
     std::string engine = "event";
+    std::string model;
     std::string trades_out;
     std::string equity_out;
     std::string report;
@@ -187,8 +190,23 @@ int run_backtest_command(Context& ctx, BacktestArgs& a) {
     if (auto engine = research::parse_engine(a.engine); !engine) {
         throw Exception(engine.error());  // before any data is loaded
     }
+    const bool ml = a.strategy.name == "ml";
     const auto load_started = std::chrono::steady_clock::now();
-    std::vector<LoadedSeries> loaded = load_series(ctx, a.market);
+    std::optional<ModelForecasts> forecasts;
+    std::vector<LoadedSeries> loaded;
+    if (ml) {
+        if (a.portfolio) {
+            throw Exception(ErrorCode::InvalidArgument,
+                            "--strategy ml backtests one series, not a --portfolio");
+        }
+        forecasts = model_forecasts(ctx, a.model, a.market);
+        loaded.push_back(std::move(forecasts->series));
+    } else {
+        if (!a.model.empty()) {
+            throw Exception(ErrorCode::InvalidArgument, "--model goes with --strategy ml");
+        }
+        loaded = load_series(ctx, a.market);
+    }
     const double load_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - load_started).count();
     const std::vector<bt::SymbolSeries> series = tradable(loaded, a.market);
@@ -252,7 +270,9 @@ int run_backtest_command(Context& ctx, BacktestArgs& a) {
 
     const bt::StrategySpec spec = a.strategy.spec();
     const research::Engine engine = research::parse_engine(a.engine).value();
-    if (ctx.use_cache && series.size() == 1) {
+    if (ml && ctx.use_cache) {
+        spdlog::warn("--cache keeps no ml backtests; the backtest runs");
+    } else if (ctx.use_cache && series.size() == 1) {
         if (a.trades_out.empty() && a.equity_out.empty() && a.report.empty()) {
             return run_cached(ctx, a, loaded.front(), series.front(), spec, config, engine);
         }
@@ -263,7 +283,16 @@ int run_backtest_command(Context& ctx, BacktestArgs& a) {
     // Separate accounts, one backtest per symbol, on all the cores --workers allows.
     const auto started = std::chrono::steady_clock::now();
     std::vector<bt::BacktestResult> results;
-    {
+    if (ml) {
+        const auto signals = std::make_shared<const bt::SignalSet>(
+            bt::forecast_signals(spec, forecasts->edge).value());
+        if (engine == research::Engine::Vectorized) {
+            results.push_back(bt::simulate(series.front(), bt::SignalView::of(*signals), config));
+        } else {
+            const auto strategy = bt::make_signal_strategy(signals);
+            results.push_back(bt::run_backtest(series.front(), *strategy, config));
+        }
+    } else {
         ProgressBar bar("backtesting", "symbols", ctx.show_progress() && series.size() > 1);
         results = research::run_each(
             series, spec, config, engine, ctx.threads(),
@@ -275,12 +304,20 @@ int run_backtest_command(Context& ctx, BacktestArgs& a) {
     for (std::size_t k = 0; k < series.size(); ++k) {
         const bt::SymbolSeries& s = series[k];
         const bt::BacktestResult& result = results[k];
+        const std::string description =
+            ml ? fmt::format("{} with model {}", spec.canonical(), a.model) : spec.canonical();
         const bt::ReportContext report{&result, std::span<const bt::SymbolSeries>(&s, 1),
-                                       spec.canonical(), a.engine};
+                                       description, a.engine};
         write_outputs(report, a, series.size() > 1 ? safe_name(s.name) : "");
-        const auto note = warmup_note(result, spec, s.bars.size());
+        const auto note = ml ? std::optional<std::string>(fmt::format(
+                                   "out of sample from {} (the model's test split on)",
+                                   forecasts->model["out_of_sample_from"].get<std::string>()))
+                             : warmup_note(result, spec, s.bars.size());
         if (ctx.json) {
             json doc = json::parse(bt::summary_json(report));
+            if (ml) {
+                doc["model"] = forecasts->model;
+            }
             if (note) {
                 doc["note"] = *note;
             }
@@ -352,6 +389,9 @@ void add_backtest_command(CLI::App& app, std::vector<Command>& commands) {
     c->add_option("--engine", a.engine,
                   "event (bar by bar) or vectorized (signal arrays); same trades")
         ->capture_default_str();
+    c->add_option("--model", a.model,
+                  "--strategy ml: a model directory (tradpal train); trades its forecasts on the "
+                  "bars from its test split on");
     c->add_option("--trades-out", a.trades_out, "Write the closed trades as CSV");
     c->add_option("--equity-out", a.equity_out, "Write the equity per bar as CSV");
     c->add_flag("--timing", a.timing,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // tradpal train | predict | ml evaluate: models on libtorch that forecast returns of a stored
 // series, scored against baselines on the test split.
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iostream>
@@ -13,6 +14,7 @@
 #include <tradpal/ml/trainer.hpp>
 
 #include "context.hpp"
+#include "ml_forecasts.hpp"
 #include "output.hpp"
 
 namespace tradpal::cli {
@@ -69,6 +71,14 @@ ml::Dataset dataset_for(const ml::ModelMeta& meta, const data::StoredSeries& ser
     ml::Dataset data = ml::build_dataset(series.view(), meta.features, meta.label).value();
     meta.normalizer.apply(data);
     return data;
+}
+
+/// The first row a model forecasts out of sample: the first bar at or after its test split's
+/// start (in time, whatever the series) that has a full window behind it.
+std::size_t first_out_of_sample(const ml::ModelMeta& meta, const ml::Dataset& data) {
+    const auto at_test = std::lower_bound(data.ts.begin(), data.ts.end(), meta.test_start);
+    return std::max(data.valid.begin + meta.model.seq_len - 1,
+                    static_cast<std::size_t>(at_test - data.ts.begin()));
 }
 
 void print_scores(const std::string& title, const ml::Scores& model,
@@ -207,12 +217,17 @@ int run_predict(Context& ctx, const PredictArgs& a) {
                                 a.series.timeframe.empty() ? meta.timeframe : a.series.timeframe,
                                 a.series.source);
     const ml::Dataset data = dataset_for(meta, bars.series);
-    // Out of sample: rows after the validation split of the series trained on; another series
-    // is out of sample throughout.
-    const bool same_series = bars.meta.key.symbol == meta.symbol;
+    // Every row with a window when asked, else the out-of-sample ones; up to the last bar,
+    // whose forecast has no label yet.
     const std::size_t first =
-        a.all || !same_series ? data.valid.begin + meta.model.seq_len - 1 : meta.splits.test.begin;
-    const ml::Range rows{first, data.valid.end};
+        a.all ? data.valid.begin + meta.model.seq_len - 1 : first_out_of_sample(meta, data);
+    if (first >= data.rows) {
+        throw Exception(ErrorCode::InvalidArgument,
+                        fmt::format("{} has no bars after the model's test split starts ({}); "
+                                    "--all forecasts the bars it trained on too",
+                                    bars.meta.key.symbol, format_iso(Timestamp(meta.test_start))));
+    }
+    const ml::Range rows{first, data.rows};
     const std::vector<double> predicted = predictor.predict(data, rows).value();
     std::ofstream file;
     if (a.out != "-") {
@@ -226,7 +241,7 @@ int run_predict(Context& ctx, const PredictArgs& a) {
     for (std::size_t i = 0; i < predicted.size(); ++i) {
         const std::size_t row = rows.begin + i;
         out << fmt::format("{},{:.9g},{}\n", format_iso(Timestamp(data.ts[row])), predicted[i],
-                           same_series && row < meta.splits.test.begin ? 1 : 0);
+                           data.ts[row] < meta.test_start ? 1 : 0);
     }
     if (a.out != "-" && !ctx.json) {
         std::cerr << fmt::format("wrote {} predictions to {}\n", predicted.size(), a.out);
@@ -255,6 +270,61 @@ int run_evaluate(Context& ctx, const std::string& model) {
 }
 
 }  // namespace
+
+ModelForecasts model_forecasts(const Context& ctx, const std::string& model_dir,
+                               const MarketArgs& market) {
+    if (model_dir.empty()) {
+        throw Exception(ErrorCode::InvalidArgument,
+                        "--strategy ml needs --model DIR (a directory written by tradpal train)");
+    }
+    if (!market.input.empty() || !market.symbols.empty()) {
+        throw Exception(ErrorCode::InvalidArgument,
+                        "--strategy ml backtests one stored series: --symbol (default: the one "
+                        "the model trained on)");
+    }
+    const ml::Predictor predictor = ml::Predictor::load(model_dir).value();
+    const ml::ModelMeta& meta = predictor.meta();
+    LoadedBars bars =
+        load_bars(ctx, market.symbol.empty() ? meta.symbol : market.symbol,
+                  market.timeframe.empty() ? meta.timeframe : market.timeframe, market.source);
+    // Features over the whole series (their look-back), forecasts for the bars in range only.
+    const ml::Dataset data = dataset_for(meta, bars.series);
+    const auto& ts = data.ts;
+    const auto index = [&ts](auto it) {
+        return static_cast<std::size_t>(it - ts.begin());
+    };
+    const std::size_t first = std::max(
+        first_out_of_sample(meta, data),
+        index(std::lower_bound(ts.begin(), ts.end(), date_bound(market.start_date, false).ns())));
+    const std::size_t end =
+        index(std::lower_bound(ts.begin(), ts.end(), date_bound(market.end_date, true).ns()));
+    if (first >= end) {
+        throw Exception(
+            ErrorCode::InvalidArgument,
+            fmt::format(
+                "{} has no out-of-sample bars{}: the model trained and "
+                "validated on the bars before {}",
+                bars.meta.key.symbol,
+                market.start_date.empty() && market.end_date.empty() ? "" : " in the date range",
+                format_iso(Timestamp(meta.test_start))));
+    }
+    ModelForecasts out;
+    out.edge = predictor.predict(data, {first, end}).value();
+    if (meta.label.kind == ml::LabelSpec::Kind::Sign) {
+        for (double& e : out.edge) {
+            e -= 0.5;  // a probability of a rise
+        }
+    }
+    out.series.name = bars.meta.key.symbol;
+    out.series.stored = std::move(bars.series);
+    out.series.view = out.series.stored->view().slice(first, end - first);
+    out.model = {{"dir", model_dir},
+                 {"kind", meta.model.kind},
+                 {"label", meta.label.canonical()},
+                 {"trained_on", fmt::format("{} {}", meta.symbol, meta.timeframe)},
+                 {"out_of_sample_from", format_iso(Timestamp(ts[first]))}};
+    return out;
+}
 
 void add_ml_commands(CLI::App& app, std::vector<Command>& commands) {
     auto t = std::make_shared<TrainArgs>();

@@ -534,12 +534,16 @@ Result<Dataset> build_dataset(const BarSeriesView& bars, const FeatureSpec& feat
     }
     data.labels.assign(data.rows, std::numeric_limits<float>::quiet_NaN());
     data.forward_returns.assign(data.rows, kNaN);
-    // Row by row, so that the error names the earliest bad bar.
-    for (std::size_t t = data.valid.begin; t < data.valid.end; ++t) {
+    // Row by row, so that the error names the earliest bad bar. The last `horizon` rows have
+    // features (forecasts for the latest bars) but no label.
+    for (std::size_t t = data.valid.begin; t < data.rows; ++t) {
         for (std::size_t c = 0; c < data.cols; ++c) {
             if (!std::isfinite(data.at(t, c))) {
                 return not_finite(fmt::format("feature '{}'", data.columns[c]), t);
             }
+        }
+        if (t >= data.valid.end) {
+            continue;
         }
         const double ret = std::log(close[t + horizon] / close[t]);
         if (!std::isfinite(ret)) {

@@ -396,6 +396,22 @@ void clip_gradients(const std::vector<torch::Tensor>& params, double max_norm) {
     }
 }
 
+// Returns of a few basis points would train a network of unit-scale weights slowly: regression
+// targets are divided by their root mean square over the training rows and forecasts
+// multiplied back.
+double label_scale(const Dataset& data, Range train_rows, const LabelSpec& label) {
+    if (label.kind != LabelSpec::Kind::Return) {
+        return 1.0;
+    }
+    double sum = 0;
+    for (std::size_t t = train_rows.begin; t < train_rows.end; ++t) {
+        sum += static_cast<double>(data.labels[t]) * data.labels[t];
+    }
+    const double rms =
+        std::sqrt(sum / static_cast<double>(std::max<std::size_t>(train_rows.size(), 1)));
+    return rms > 0 && std::isfinite(rms) ? rms : 1.0;
+}
+
 std::int64_t eval_batch(std::size_t batch_size) {
     return static_cast<std::int64_t>(std::max<std::size_t>(batch_size, 512));
 }
@@ -614,6 +630,10 @@ Result<TrainResult> train_impl(const Dataset& data, const ModelMeta& meta_in,
 
     ModelMeta meta = meta_in;
     meta.columns = data.columns;
+    meta.label_scale = label_scale(data, splits.train, meta.label);
+    meta.test_start = meta.splits.test.begin < data.rows
+                          ? data.ts[meta.splits.test.begin]
+                          : std::numeric_limits<std::int64_t>::max();  // nothing out of sample
     const std::filesystem::path& dir = cfg.out_dir;
     if (cfg.resume && !std::filesystem::is_regular_file(dir / "last.pt")) {
         return fail(ErrorCode::NotFound,
@@ -643,7 +663,8 @@ Result<TrainResult> train_impl(const Dataset& data, const ModelMeta& meta_in,
     const torch::Tensor labels =
         torch::from_blob(const_cast<float*>(data.labels.data()),
                          {static_cast<std::int64_t>(data.rows)}, torch::kFloat)
-            .to(device);
+            .to(device) /
+        meta.label_scale;
     const auto n_train = static_cast<std::int64_t>(splits.train.size());
     const auto batch = static_cast<std::int64_t>(cfg.batch_size);
     const auto kind = meta.label.kind;
@@ -674,11 +695,14 @@ Result<TrainResult> train_impl(const Dataset& data, const ModelMeta& meta_in,
             optimizer->step();
             total += sum.detach().to(torch::kDouble);
         }
-        const double train_loss = total.item<double>() / static_cast<double>(n_train);
+        // Losses in the labels' own units (the networks see them divided by label_scale).
+        const double loss_unit = meta.label_scale * meta.label_scale;
+        const double train_loss = loss_unit * total.item<double>() / static_cast<double>(n_train);
         const double train_seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        const double val_loss = validation_loss(net, windows, labels, splits.validation, kind,
-                                                eval_batch(cfg.batch_size), device);
+        const double val_loss =
+            loss_unit * validation_loss(net, windows, labels, splits.validation, kind,
+                                        eval_batch(cfg.batch_size), device);
         ++progress.epochs_done;
         if (val_loss < progress.best_loss) {
             progress.best_loss = val_loss;
@@ -754,6 +778,8 @@ nlohmann::json ModelMeta::to_json() const {
                  {{"train", range_json(splits.train)},
                   {"validation", range_json(splits.validation)},
                   {"test", range_json(splits.test)}}},
+                {"test_start", test_start},
+                {"label_scale", label_scale},
                 {"data_version", data_version},
                 {"symbol", symbol},
                 {"timeframe", timeframe}};
@@ -783,6 +809,11 @@ Result<ModelMeta> ModelMeta::from_json(const nlohmann::json& j) {
         const Json& splits = j.at("splits");
         m.splits = Splits{range_from(splits.at("train")), range_from(splits.at("validation")),
                           range_from(splits.at("test"))};
+        m.test_start = j.at("test_start").get<std::int64_t>();
+        m.label_scale = j.at("label_scale").get<double>();
+        if (!(m.label_scale > 0) || !std::isfinite(m.label_scale)) {
+            return fail(ErrorCode::ParseError, "model.json: label_scale must be positive");
+        }
         m.data_version = j.value("data_version", std::string{});
         m.symbol = j.value("symbol", std::string{});
         m.timeframe = j.value("timeframe", std::string{});
@@ -897,7 +928,7 @@ Result<std::vector<double>> Predictor::predict(const Dataset& data, Range rows) 
                 windows.batch(all.slice(0, b, std::min(b + batch, all.size(0)))));
             switch (meta.label.kind) {
                 case LabelSpec::Kind::Return:
-                    parts.push_back(out.squeeze(1));
+                    parts.push_back(out.squeeze(1) * meta.label_scale);
                     break;
                 case LabelSpec::Kind::Sign:
                     parts.push_back(torch::sigmoid(out.squeeze(1)));

@@ -206,6 +206,9 @@ TEST_F(TrainerTest, SavedModelPredictsLikeTheTrainedOne) {
     EXPECT_EQ(first.meta().columns, data.columns);
     EXPECT_EQ(first.meta().model.kind, "gru");
     EXPECT_EQ(first.meta().splits.test, meta.splits.test);
+    EXPECT_EQ(first.meta().test_start, data.ts[meta.splits.test.begin]);
+    EXPECT_GT(first.meta().label_scale, 0.7);  // the root mean square of 0.8 x + 0.1 e
+    EXPECT_LT(first.meta().label_scale, 0.9);
     // best.pt holds the weights that gave the best validation loss.
     const auto val = first.predict(data, meta.splits.validation).value();
     EXPECT_NEAR(mse(val, data, meta.splits.validation), result.best_validation_loss,

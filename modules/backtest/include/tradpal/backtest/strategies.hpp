@@ -135,9 +135,15 @@ private:
 
 /// The strategy's signals over a whole series; `memo` (optional) shares the moving averages
 /// of sma_cross between calls. Errors: InvalidArgument (e.g. a rule naming an unknown
-/// indicator).
+/// indicator, or the ml strategy, whose signals come from forecast_signals).
 Result<SignalSet> build_signals(const StrategySpec& spec, const BarSeriesView& bars,
                                 AverageMemo* memo = nullptr);
+
+/// Signals of the "ml" strategy from a forecast's edge per bar (a predicted return, a
+/// probability of a rise minus 0.5, ...): long entry above `entry`, long exit below `exit`,
+/// short entry below -entry, short exit above -exit; a NaN edge (no forecast) exits both sides.
+/// Errors: InvalidArgument when `spec` is not an ml strategy.
+Result<SignalSet> forecast_signals(const StrategySpec& spec, std::span<const double> edge);
 
 /// The event-driven form: decides bar by bar from streaming indicators (built-ins) or from the
 /// compiled rules, placing orders through the Context.

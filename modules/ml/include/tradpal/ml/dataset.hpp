@@ -60,7 +60,8 @@ struct Range {
 
 /// One feature matrix over a bar series: row t holds the features of bar t and its label.
 /// Rows before `valid.begin` lack history for some feature (lookback); rows from `valid.end`
-/// lack a label (the horizon runs past the last bar). Only rows inside `valid` are used.
+/// lack a label (the horizon runs past the last bar) but have features: models train on the
+/// rows inside `valid` and forecast up to the last row.
 struct Dataset {
     std::vector<std::string> columns;  ///< one name per feature column
     std::size_t rows = 0;

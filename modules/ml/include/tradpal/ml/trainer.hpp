@@ -77,6 +77,12 @@ struct ModelMeta {
     ModelConfig model;
     TrainConfig train;
     Splits splits;
+    /// Open time of the first test sample's bar; set by train(). Bars from then on, of any
+    /// series, are out of sample.
+    std::int64_t test_start = 0;
+    /// ret(k) labels: the networks learn label / label_scale (the root mean square of the
+    /// training labels) so that small returns train as fast as unit ones; set by train().
+    double label_scale = 1.0;
     std::string data_version;  ///< of the series trained on
     std::string symbol;
     std::string timeframe;
