@@ -5,20 +5,26 @@ find_package(Threads REQUIRED)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
-find_package(CLI11 REQUIRED)
-find_package(tomlplusplus REQUIRED)
-find_package(ZLIB REQUIRED)
-find_package(PkgConfig REQUIRED)
-pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
-find_path(FAST_FLOAT_INCLUDE_DIR fast_float/fast_float.h REQUIRED)  # libfast-float-dev
-# Data sources: HTTP (libcurl4-openssl-dev) and JSON bodies (libsimdjson-dev).
-find_package(CURL REQUIRED)
-find_package(simdjson REQUIRED)
-# Loopback fake API servers in the data sources' tests (libcpp-httplib-dev); tests only.
-pkg_check_modules(HTTPLIB QUIET IMPORTED_TARGET cpp-httplib)
-# Cache values: compression (libzstd-dev, liblz4-dev).
-pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
-pkg_check_modules(LZ4 REQUIRED IMPORTED_TARGET liblz4)
+if(TRADPAL_FULL_BUILD)
+  find_package(CLI11 REQUIRED)
+  find_package(tomlplusplus REQUIRED)
+  find_package(ZLIB REQUIRED)
+  find_package(PkgConfig REQUIRED)
+  pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
+  find_path(FAST_FLOAT_INCLUDE_DIR fast_float/fast_float.h REQUIRED)  # libfast-float-dev
+  # Data sources: HTTP (libcurl4-openssl-dev) and JSON bodies (libsimdjson-dev).
+  find_package(CURL REQUIRED)
+  find_package(simdjson REQUIRED)
+  # Loopback fake API servers in the data sources' tests (libcpp-httplib-dev); tests only.
+  pkg_check_modules(HTTPLIB QUIET IMPORTED_TARGET cpp-httplib)
+  # Cache values: compression (libzstd-dev, liblz4-dev).
+  pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
+  pkg_check_modules(LZ4 REQUIRED IMPORTED_TARGET liblz4)
+else()
+  # A subset (TRADPAL_MODULES) needs none of the above; settings files only if toml++ is there.
+  find_package(tomlplusplus QUIET)
+endif()
+set(TRADPAL_HAS_TOML ${tomlplusplus_FOUND})
 # Parallel loops; without OpenMP they run on one thread.
 find_package(OpenMP COMPONENTS CXX)
 if(OpenMP_CXX_FOUND)
@@ -43,6 +49,13 @@ macro(_tradpal_optional name found what)
     message(STATUS "tradpal: ${what}: not found, building without it")
   endif()
 endmacro()
+
+if(NOT TRADPAL_FULL_BUILD)
+  # Optional parts used only by modules outside the subset.
+  foreach(part HDF5 REDIS MPI)
+    set(TRADPAL_WITH_${part} OFF)
+  endforeach()
+endif()
 
 if(NOT TRADPAL_WITH_HDF5 STREQUAL "OFF")
   find_package(HDF5 QUIET COMPONENTS C)

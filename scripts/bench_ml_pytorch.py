@@ -4,7 +4,7 @@
 (windows gathered from one feature tensor), optimizer, loss and clipping, eager mode.
 
     /usr/bin/python3 scripts/bench_ml_pytorch.py [--device cuda] [--bf16] [--steps 40]
-        [--batches 64,256,1024]
+        [--batches 64,256,1024] [--predict] [--threads N]
 
 Needs torch (Debian: python3-torch; GPU machines: their PyTorch). Prints samples/s per model and
 batch size, after warm-up steps, like the C++ benchmark's samples_per_s counter.
@@ -80,18 +80,45 @@ def rate(model_cls, batch, steps, device, bf16):
     return batch * steps / (time.perf_counter() - start)
 
 
+def predict_latency(model_cls, device, windows=4096, repeats=3):
+    """Seconds for forecasts of `windows` windows in one no-grad call (median of `repeats`)."""
+    torch.manual_seed(7)
+    features = torch.randn(windows + SEQ_LEN - 1, FEATURES, device=device)
+    model = model_cls().to(device).eval()
+    ends = torch.arange(SEQ_LEN - 1, windows + SEQ_LEN - 1, device=device)
+    offsets = torch.arange(SEQ_LEN, device=device)
+    times = []
+    with torch.no_grad():
+        for i in range(repeats + 1):  # the first call warms up
+            start = time.perf_counter()
+            out = model(features[(ends.unsqueeze(1) - SEQ_LEN + 1) + offsets]).squeeze(1).cpu()
+            if i > 0:
+                times.append(time.perf_counter() - start)
+    assert out.shape[0] == windows
+    return sorted(times)[len(times) // 2]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--bf16", action="store_true")
     parser.add_argument("--steps", type=int, default=40, help="timed steps per batch size")
     parser.add_argument("--batches", default="64,256,1024")
+    parser.add_argument("--predict", action="store_true",
+                        help="also the latency of forecasts for 4,096 windows in one call")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="CPU threads (torch.set_num_threads); 0 keeps torch's default")
     args = parser.parse_args()
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, device {args.device}, threads {torch.get_num_threads()}")
     for name, cls in (("lstm", Lstm), ("transformer", Transformer)):
         for batch in (int(b) for b in args.batches.split(",")):
             samples = rate(cls, batch, args.steps, args.device, args.bf16)
             print(f"{name:12s} batch {batch:5d}  {samples:10.0f} samples/s")
+        if args.predict:
+            seconds = predict_latency(cls, args.device)
+            print(f"{name:12s} predict 4096 windows  {1000 * seconds:10.1f} ms")
 
 
 if __name__ == "__main__":

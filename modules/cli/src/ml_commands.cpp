@@ -167,12 +167,21 @@ int run_train(Context& ctx, TrainArgs& a) {
             meta.model.kind, meta.symbol, meta.timeframe, data.cols, meta.splits.train.size(),
             meta.splits.validation.size(), meta.splits.test.size());
     }
+    double seconds_so_far = 0;  // of the epochs of this run (a resumed one starts later)
+    std::size_t epochs_so_far = 0;
     const auto on_epoch = [&](const ml::EpochStats& e) {
+        seconds_so_far += e.seconds;
+        ++epochs_so_far;
         if (ctx.show_progress()) {
+            // At most: early stopping may end sooner.
+            const double eta = seconds_so_far / static_cast<double>(epochs_so_far) *
+                               static_cast<double>(meta.train.epochs - e.epoch);
             std::cerr << fmt::format(
-                "epoch {:>3}/{}  loss {:.6g}  val {:.6g}  lr {:.2g}  {} samples/s  {:.1f} s\n",
+                "epoch {:>3}/{}  loss {:.6g}  val {:.6g}  lr {:.2g}  {} samples/s  {:.1f} s  "
+                "ETA {}\n",
                 e.epoch, meta.train.epochs, e.train_loss, e.validation_loss, e.learning_rate,
-                with_commas(static_cast<std::uint64_t>(e.samples_per_second)), e.seconds);
+                with_commas(static_cast<std::uint64_t>(e.samples_per_second)), e.seconds,
+                format_seconds(eta));
         }
     };
     const ml::TrainResult result = ml::train(data, meta, on_epoch).value();

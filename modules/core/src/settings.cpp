@@ -7,7 +7,11 @@
 #include <variant>
 
 #include <fmt/format.h>
+
+#include <tradpal/config.hpp>
+#if TRADPAL_HAS_TOML
 #include <toml++/toml.h>
+#endif
 
 #include <tradpal/core/settings.hpp>
 
@@ -204,6 +208,7 @@ Result<void> assign_text(const Entry& e, Settings& s, std::string_view text) {
     return {};
 }
 
+#if TRADPAL_HAS_TOML
 // A TOML value as the text assign_text() accepts; strings only for string settings, so a quoted
 // "true" for a bool is refused like any other type mismatch.
 Result<std::string> toml_value_text(const Entry& e, Settings& s, const toml::node& node) {
@@ -229,6 +234,7 @@ Result<std::string> toml_value_text(const Entry& e, Settings& s, const toml::nod
                                                                           : "a number";
     return fail(ErrorCode::InvalidArgument, fmt::format("{} expects {}", dotted(e.info), expected));
 }
+#endif
 
 std::optional<std::filesystem::path> find_config_file(const SettingsSources& src) {
     if (src.config_file) {
@@ -253,12 +259,19 @@ std::optional<std::filesystem::path> find_config_file(const SettingsSources& src
     return std::nullopt;
 }
 
-Result<void> apply_toml_file(const std::filesystem::path& path, LoadedSettings& out) {
+Result<void> apply_toml_file(const std::filesystem::path& path,
+                             [[maybe_unused]] LoadedSettings& out) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) {
         return fail(ErrorCode::NotFound,
                     fmt::format("config file {} does not exist", path.string()));
     }
+#if !TRADPAL_HAS_TOML
+    return fail(ErrorCode::Unavailable,
+                fmt::format("cannot read {}: this build has no TOML support (toml++); settings "
+                            "come from the defaults, TRADPAL_* variables and flags",
+                            path.string()));
+#else
     toml::table table;
     try {
         table = toml::parse_file(path.string());
@@ -295,6 +308,7 @@ Result<void> apply_toml_file(const std::filesystem::path& path, LoadedSettings& 
         }
     }
     return {};
+#endif
 }
 
 }  // namespace

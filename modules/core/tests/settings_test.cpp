@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <tradpal/config.hpp>
 #include <tradpal/core/file.hpp>
 #include <tradpal/core/settings.hpp>
 
@@ -14,6 +15,9 @@ namespace {
 class SettingsTest : public ::testing::Test {
 protected:
     void SetUp() override {
+        if (!TRADPAL_HAS_TOML) {
+            GTEST_SKIP() << "built without toml++ (TRADPAL_MODULES subset)";
+        }
         dir_ = std::filesystem::temp_directory_path() /
                ("tradpal_settings_test_" + std::to_string(::getpid()));
         std::filesystem::create_directories(dir_);

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Training throughput of the reference models (32 features, 64 bars per window, hidden 128,
-// 2 layers, regression head) on random data, samples per second of one epoch. The PyTorch
+// 2 layers, regression head) on random data, samples per second of the second epoch. The PyTorch
 // side: scripts/bench_ml_pytorch.py. Run:
 //   build/modules/ml/tradpal_ml_bench [--benchmark_filter=lstm] (docs/BENCHMARKS.md, "ML")
-// TRADPAL_BENCH_DEVICE=cuda runs it on the GPU; TRADPAL_BENCH_STEPS (default 40) sets the
-// training steps per epoch (a few on a small CPU).
+// TRADPAL_BENCH_DEVICE=cuda runs it on the GPU (TRADPAL_BENCH_BF16=1: with bf16 autocast);
+// TRADPAL_BENCH_STEPS (default 40) sets the training steps per epoch (a few on a small CPU).
+// BM_Predict4096: latency of forecasts for 4,096 windows in one call.
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -55,27 +56,36 @@ Dataset random_dataset(std::size_t samples) {
     return d;
 }
 
-void BM_Train(benchmark::State& state, const std::string& kind) {
-    const auto batch = static_cast<std::size_t>(state.range(0));
-    const std::size_t samples = batch * steps_per_epoch();
-    const Dataset data = random_dataset(samples + batch);  // + a small validation split
+ModelMeta reference_meta(const std::string& kind, std::size_t batch, std::size_t samples,
+                         const Dataset& data) {
     ModelMeta meta;
     meta.model.kind = kind;
     meta.model.seq_len = kSeqLen;
     meta.model.hidden = kind == "transformer" ? 64 : 128;
     meta.model.layers = 2;
     meta.model.heads = 4;
-    meta.train.epochs = 1;
+    meta.train.epochs =
+        2;  // the second, warm epoch is measured (PyTorch's side skips warm-up steps)
     meta.train.batch_size = batch;
     meta.train.patience = 0;
     const char* device = std::getenv("TRADPAL_BENCH_DEVICE");
     meta.train.device = device != nullptr ? device : "cpu";
+    const char* bf16 = std::getenv("TRADPAL_BENCH_BF16");
+    meta.train.mixed_precision = bf16 != nullptr && std::string(bf16) == "1";
     meta.train.out_dir = std::filesystem::temp_directory_path() / ("tradpal_ml_bench_" + kind);
     meta.splits.train = {kSeqLen - 1, kSeqLen - 1 + samples};
     meta.splits.validation = {meta.splits.train.end, data.rows};
     meta.splits.test = {data.rows, data.rows};
     meta.normalizer.mean.assign(kFeatures, 0);
     meta.normalizer.stddev.assign(kFeatures, 1);
+    return meta;
+}
+
+void BM_Train(benchmark::State& state, const std::string& kind) {
+    const auto batch = static_cast<std::size_t>(state.range(0));
+    const std::size_t samples = batch * steps_per_epoch();
+    const Dataset data = random_dataset(samples + batch);  // + a small validation split
+    const ModelMeta meta = reference_meta(kind, batch, samples, data);
     double rate = 0;
     for (auto _ : state) {
         auto result = train(data, meta);
@@ -90,22 +100,51 @@ void BM_Train(benchmark::State& state, const std::string& kind) {
     std::filesystem::remove_all(meta.train.out_dir);
 }
 
-BENCHMARK_CAPTURE(BM_Train, lstm, std::string("lstm"))
-    ->Arg(64)
-    ->Arg(256)
-    ->Arg(1024)
-    ->Iterations(2)
-    ->UseManualTime()
-    ->Unit(benchmark::kSecond);
-BENCHMARK_CAPTURE(BM_Train, transformer, std::string("transformer"))
-    ->Arg(64)
-    ->Arg(256)
-    ->Arg(1024)
-    ->Iterations(2)
-    ->UseManualTime()
-    ->Unit(benchmark::kSecond);
+// Forecasts for 4,096 windows at once, as `predict` and `backtest --strategy ml` ask for them:
+// latency of one call (after a warm-up call), the model already loaded.
+void BM_Predict4096(benchmark::State& state, const std::string& kind) {
+    constexpr std::size_t kWindows = 4096;
+    const Dataset data = random_dataset(kWindows + 64);
+    ModelMeta meta = reference_meta(kind, 64, 64, data);
+    meta.splits.train = {kSeqLen - 1, kSeqLen - 1 + 64};
+    meta.splits.validation = {meta.splits.train.end, meta.splits.train.end + 64};
+    meta.train.batch_size = kWindows;  // one forward pass for all windows
+    if (auto trained = train(data, meta); !trained) {
+        state.SkipWithError(trained.error().message.c_str());
+        return;
+    }
+    const Predictor predictor = Predictor::load(meta.train.out_dir, meta.train.device).value();
+    const Range rows{data.rows - kWindows, data.rows};
+    static_cast<void>(predictor.predict(data, rows).value());  // warm-up (cuDNN plans)
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(predictor.predict(data, rows).value());
+    }
+    state.counters["windows_per_s"] = benchmark::Counter(
+        static_cast<double>(kWindows), benchmark::Counter::kIsIterationInvariantRate);
+    std::filesystem::remove_all(meta.train.out_dir);
+}
+
+void register_benchmarks() {
+    for (const std::string kind : {"lstm", "transformer"}) {
+        benchmark::RegisterBenchmark(("BM_Train/" + kind).c_str(), BM_Train, kind)
+            ->Arg(64)
+            ->Arg(256)
+            ->Arg(1024)
+            ->Iterations(2)
+            ->UseManualTime()
+            ->Unit(benchmark::kSecond);
+        benchmark::RegisterBenchmark(("BM_Predict4096/" + kind).c_str(), BM_Predict4096, kind)
+            ->Unit(benchmark::kMillisecond);
+    }
+}
 
 }  // namespace
 }  // namespace tradpal::ml
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+    tradpal::ml::register_benchmarks();
+    benchmark::Initialize(&argc, argv);
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

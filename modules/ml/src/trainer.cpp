@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Models, training and inference on libtorch. Only APIs shared by libtorch 1.13 (Debian, CPU)
-// and 2.x are used; CUDA is chosen at run time, never by #if.
+// Models, training and inference on libtorch 1.13 (Debian, CPU) and 2.x (PyTorch's, CUDA). CUDA
+// is chosen at run time; #if only where the two versions' APIs differ (autocast) and for the
+// CUDA allocator, which a CPU libtorch lacks (TRADPAL_TORCH_CUDA).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -9,13 +10,17 @@
 #include <limits>
 #include <mutex>
 #include <numbers>
-#include <thread>
 #include <utility>
 
+#include <ATen/autocast_mode.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
+#include <torch/version.h>
+#if TRADPAL_TORCH_CUDA
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
 
 #include <tradpal/core/file.hpp>
 #include <tradpal/ml/trainer.hpp>
@@ -213,23 +218,56 @@ Result<torch::Device> resolve_device(const std::string& name) {
     return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
 }
 
-std::string describe(const torch::Device& device) {
-    return device.is_cuda() ? fmt::format("cuda:{}", device.index()) : std::string("cpu");
-}
-
-// libtorch defaults to the physical cores; use every hardware thread unless the user pinned
-// the count through the environment.
-void use_all_cores() {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        if (std::getenv("OMP_NUM_THREADS") != nullptr) {
+// bf16 autocast on CUDA for the forward pass and the loss while it lives, like
+// `with torch.autocast("cuda", torch.bfloat16)`; nothing when `on` is false.
+class CudaBf16Autocast {
+public:
+    explicit CudaBf16Autocast(bool on) : on_(on) {
+        if (!on_) {
             return;
         }
-        const unsigned n = std::thread::hardware_concurrency();
-        if (n > 0) {
-            torch::set_num_threads(static_cast<int>(n));
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+        at::autocast::set_autocast_enabled(at::kCUDA, true);
+        at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+#else
+        at::autocast::set_enabled(true);
+        at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+#endif
+        at::autocast::increment_nesting();
+    }
+    ~CudaBf16Autocast() {
+        if (!on_) {
+            return;
         }
-    });
+        if (at::autocast::decrement_nesting() == 0) {
+            at::autocast::clear_cache();  // the bf16 copies of this step's weights
+        }
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+        at::autocast::set_autocast_enabled(at::kCUDA, false);
+#else
+        at::autocast::set_enabled(false);
+#endif
+    }
+    CudaBf16Autocast(const CudaBf16Autocast&) = delete;
+    CudaBf16Autocast& operator=(const CudaBf16Autocast&) = delete;
+
+private:
+    bool on_;
+};
+
+// [gpu] memory_limit: the caching allocator refuses to hold more than this share of the
+// device's memory (an allocation past it fails like an out-of-memory error).
+void limit_memory(const torch::Device& device, double fraction) {
+#if TRADPAL_TORCH_CUDA
+    c10::cuda::CUDACachingAllocator::setMemoryFraction(fraction, device.index());
+#else
+    static_cast<void>(device);
+    static_cast<void>(fraction);
+#endif
+}
+
+std::string describe(const torch::Device& device) {
+    return device.is_cuda() ? fmt::format("cuda:{}", device.index()) : std::string("cpu");
 }
 
 // ---- The network.
@@ -622,11 +660,12 @@ Result<TrainResult> train_impl(const Dataset& data, const ModelMeta& meta_in,
         return device_or.error();
     }
     const torch::Device device = *device_or;
-    if (device.is_cpu()) {
-        use_all_cores();
-    } else if (cfg.mixed_precision) {
-        spdlog::warn("ml: bf16 autocast is not available in the C++ trainer; training in float32");
+    // CPU threads: libtorch's default (the physical cores; OMP_NUM_THREADS overrides), as in
+    // PyTorch: on a busy machine more threads than cores made training several times slower.
+    if (device.is_cuda()) {
+        limit_memory(device, cfg.memory_limit);
     }
+    const bool bf16 = device.is_cuda() && cfg.mixed_precision;
 
     ModelMeta meta = meta_in;
     meta.columns = data.columns;
@@ -686,8 +725,12 @@ Result<TrainResult> train_impl(const Dataset& data, const ModelMeta& meta_in,
         for (std::int64_t b = 0; b < n_train; b += batch) {
             const torch::Tensor idx = order.slice(0, b, std::min(b + batch, n_train));
             optimizer->zero_grad();
-            const torch::Tensor sum =
-                summed_loss(net->forward(windows.batch(idx)), labels.index_select(0, idx), kind);
+            torch::Tensor sum;
+            {
+                const CudaBf16Autocast autocast(bf16);
+                sum = summed_loss(net->forward(windows.batch(idx)), labels.index_select(0, idx),
+                                  kind);
+            }
             (sum / static_cast<double>(idx.size(0))).backward();
             if (cfg.clip_norm > 0) {
                 clip_gradients(params, cfg.clip_norm);
@@ -833,6 +876,11 @@ Result<TrainResult> train(const Dataset& data, const ModelMeta& meta,
         return fail(e.code(), e.what());
     } catch (const std::filesystem::filesystem_error& e) {
         return fail(ErrorCode::IoError, e.what());
+    } catch (const c10::OutOfMemoryError& e) {
+        return fail(ErrorCode::Unavailable,
+                    fmt::format("out of device memory within [gpu] memory_limit {} (a smaller "
+                                "--batch-size or model, or a higher limit): {}",
+                                meta.train.memory_limit, e.what_without_backtrace()));
     } catch (const c10::Error& e) {
         return fail(ErrorCode::Internal, fmt::format("libtorch: {}", e.what_without_backtrace()));
     }
@@ -882,9 +930,6 @@ Result<Predictor> Predictor::load(const std::filesystem::path& dir, const std::s
     auto dev = resolve_device(device);
     if (!dev) {
         return dev.error();
-    }
-    if (dev->is_cpu()) {
-        use_all_cores();
     }
     try {
         Net net = make_net(*meta, *dev);

@@ -41,11 +41,10 @@ struct TrainConfig {
     double clip_norm = 1.0;           ///< gradient clipping; 0 = off
     std::uint64_t seed = 42;
     std::string device = "auto";  ///< auto (CUDA when present), cpu, cuda, cuda:N
-    /// bf16 autocast, CUDA only. Not yet honoured: the autocast API differs between libtorch
-    /// 1.13 and 2.x, so training warns and runs in float32.
+    /// bf16 autocast of the forward pass and loss ([ml] mixed_precision); CUDA only, the CPU
+    /// trains in float32. Validation and predictions run in float32.
     bool mixed_precision = false;
-    /// Fraction of GPU memory ([gpu] memory_limit). Checked but not yet honoured: the caching
-    /// allocator's setMemoryFraction lives in c10_cuda, which a CPU libtorch lacks.
+    /// Most of the GPU's memory the training may hold ([gpu] memory_limit), in (0, 1].
     double memory_limit = 0.8;
     std::filesystem::path out_dir;  ///< best.pt, last.pt, model.json
     bool resume = false;            ///< continue from out_dir/last.pt exactly
