@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The tradpal binary end to end: commands, JSON output, exit codes, bad input and damaged stores.
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -8,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <tradpal/config.hpp>
 #include <tradpal/core/file.hpp>
 #include <tradpal/data_testing/helpers.hpp>
 
@@ -628,13 +631,34 @@ TEST_F(CliTest, BacktestRefusesBadInputNamingTheCulprit) {
     EXPECT_THAT(r.json()["note"].get<std::string>(), HasSubstr("fewer than the 31"));
 }
 
-TEST_F(CliTest, DemoRuns) {
-    const CliRun r = tradpal("--json demo --bars 20000");
+TEST_F(CliTest, DemoRunsAndSaysWhereEverythingIs) {
+    const std::string out = (dir_.path() / "demo").string();
+    const CliRun r = tradpal(fmt::format("--json demo --bars 20000 --out '{}'", out));
     ASSERT_EQ(r.code, 0) << r.err;
-    EXPECT_EQ(r.json()["validation"]["ok"], true);
-    EXPECT_GT(r.json()["daily_bars"].get<int>(), 10);
-    EXPECT_EQ(r.json()["backtest"]["bars"], 20000);
-    EXPECT_GT(r.json()["backtest"]["n_trades"].get<int>(), 0);
+    const nlohmann::json j = r.json();
+    EXPECT_EQ(j["validation"]["ok"], true);
+    EXPECT_GT(j["daily_bars"].get<int>(), 10);
+    EXPECT_EQ(j["backtest"]["bars"], 20000);
+    EXPECT_GT(j["backtest"]["n_trades"].get<int>(), 0);
+
+    EXPECT_EQ(j["outputs"]["report"], out + "/report.html");
+    EXPECT_NE(read_text_file(out + "/report.html").value().find("<svg"), std::string::npos);
+    EXPECT_EQ(j["sweep"]["sets"], 25);
+    EXPECT_EQ(j["sweep"]["top"].size(), 5U);
+    const std::string csv = read_text_file(out + "/sweep.csv").value();
+    EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 26);  // header + 25 sets
+    if (TRADPAL_HAS_TORCH) {
+        EXPECT_GT(j["ml"]["model"]["samples"].get<int>(), 0);
+        EXPECT_TRUE(std::filesystem::is_regular_file(out + "/model/model.json"));
+    } else {
+        EXPECT_TRUE(j["ml"].is_null());
+    }
+
+    const CliRun text = tradpal(fmt::format("demo --bars 20000 --no-ml --out '{}'", out));
+    ASSERT_EQ(text.code, 0) << text.err;
+    EXPECT_NE(text.out.find("Outputs:"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find(out + "/sweep.csv"), std::string::npos) << text.out;
+    EXPECT_EQ(text.out.find("MLP"), std::string::npos);
 }
 
 }  // namespace

@@ -20,7 +20,7 @@
 
 #include "backtest_inputs.hpp"
 #include "context.hpp"
-#include "ml_forecasts.hpp"
+#include "ml_support.hpp"
 #include "output.hpp"
 
 namespace tradpal::cli {

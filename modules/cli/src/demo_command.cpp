@@ -8,14 +8,18 @@
 
 #include <tradpal/backtest/report.hpp>
 #include <tradpal/backtest/strategies.hpp>
+#include <tradpal/config.hpp>
 #include <tradpal/core/output.hpp>
 #include <tradpal/data/generate.hpp>
 #include <tradpal/data/resample.hpp>
 #include <tradpal/data/validate.hpp>
 #include <tradpal/indicators/registry.hpp>
+#include <tradpal/research/grid.hpp>
 #include <tradpal/research/multi.hpp>
+#include <tradpal/research/sweep.hpp>
 
 #include "context.hpp"
+#include "ml_support.hpp"
 #include "output.hpp"
 
 namespace tradpal::cli {
@@ -25,8 +29,45 @@ struct DemoArgs {
     std::uint64_t bars = 525'600;  // one year of minutes
     std::uint64_t seed = 42;
     bool keep = false;
-    std::string report;  // HTML report of the backtest
+    std::string out = "tradpal-demo";  // report.html, sweep.csv, model/
+    std::string report;                // the backtest's HTML report (default: out/report.html)
+    bool ml = true;                    // a small model when built with libtorch
 };
+
+// A small sweep of sma_cross on the minute bars; every set's row goes to sweep.csv.
+struct DemoSweep {
+    research::SweepOutcome outcome;
+    research::ParameterGrid grid;
+};
+
+DemoSweep run_demo_sweep(const Context& ctx, const backtest::SymbolSeries& series,
+                         const std::filesystem::path& csv_path) {
+    std::vector<research::ParamAxis> axes;
+    for (const char* axis : {"fast=10:50:10", "slow=100:300:50"}) {
+        axes.push_back(research::ParamAxis::parse(axis).value());
+    }
+    research::SweepRequest request;
+    request.strategy = "sma_cross";
+    request.fixed = {"stop_loss=0.02"};
+    request.grid = research::ParameterGrid::make(std::move(axes)).value();
+    request.sets = request.grid.sample(request.grid.size(), 0);  // every set
+    research::SweepOptions options;
+    options.metric = research::parse_metric("sharpe").value();
+    options.top = 5;
+    options.threads = ctx.threads();
+    OutputFile csv = OutputFile::open(csv_path.string()).value();
+    csv.write("fast,slow,sharpe,total_return,max_drawdown_pct,trades\n");
+    const auto row = [&](const research::SweepRow& r) {
+        const auto values = request.grid.assignments(r.set);
+        const backtest::Metrics& m = r.metrics;
+        csv.write(fmt::format("{},{},{},{},{},{}\n", values[0].substr(5), values[1].substr(5),
+                              m.sharpe ? fmt::format("{}", *m.sharpe) : "", m.total_return,
+                              m.max_drawdown_pct, m.trades));
+    };
+    DemoSweep out{research::run_sweep(std::span(&series, 1), request, options, row), request.grid};
+    csv.commit();
+    return out;
+}
 
 // Closes as a line of block characters, `width` wide.
 std::string sparkline(std::span<const double> values, std::size_t width) {
@@ -43,6 +84,18 @@ std::string sparkline(std::span<const double> values, std::size_t width) {
         out += kBlocks[std::min<std::size_t>(7, static_cast<std::size_t>(f * 8))];
     }
     return out;
+}
+
+nlohmann::json sweep_json(const DemoSweep& sweep) {
+    nlohmann::json top = nlohmann::json::array();
+    for (const research::SweepRow& r : sweep.outcome.top) {
+        top.push_back(
+            {{"params", sweep.grid.assignments(r.set)},
+             {"sharpe", r.metrics.sharpe ? nlohmann::json(*r.metrics.sharpe) : nlohmann::json()},
+             {"total_return", r.metrics.total_return},
+             {"trades", r.metrics.trades}});
+    }
+    return {{"sets", sweep.grid.size()}, {"top", top}};
 }
 
 int run_demo(Context& ctx, const DemoArgs& a) {
@@ -136,10 +189,41 @@ int run_demo(Context& ctx, const DemoArgs& a) {
     }
     const bt::ReportContext backtest_report{
         &result, {&traded, 1}, strategy_spec.canonical(), "event"};
-    if (!a.report.empty()) {
-        OutputFile out = OutputFile::open(a.report).value();
+    const std::filesystem::path out_dir(a.out);
+    std::filesystem::create_directories(out_dir);
+    const std::filesystem::path report_path =
+        a.report.empty() ? out_dir / "report.html" : std::filesystem::path(a.report);
+    {
+        OutputFile out = OutputFile::open(report_path).value();
         bt::write_html_report(backtest_report, out);
         out.commit();
+    }
+
+    t0 = std::chrono::steady_clock::now();
+    const std::filesystem::path sweep_path = out_dir / "sweep.csv";
+    const DemoSweep sweep = run_demo_sweep(ctx, traded, sweep_path);
+    add_step(fmt::format("sweep sma_cross, {} sets", sweep.grid.size()), a.bars * sweep.grid.size(),
+             sweep.outcome.evaluated, seconds_since(t0));
+
+    // A small model on the hourly bars: a random walk has nothing to learn, and the scores
+    // against the baselines say so.
+    std::optional<ScoredModel> model;
+    const std::filesystem::path model_dir = out_dir / "model";
+    if (a.ml && TRADPAL_HAS_TORCH) {
+        ml::ModelMeta meta;
+        meta.features = ml::FeatureSpec::parse(ml::kDefaultFeatures).value();
+        meta.label = ml::LabelSpec::parse("ret(1)").value();
+        meta.model.kind = "mlp";
+        meta.model.seq_len = 24;
+        meta.model.hidden = 32;
+        meta.train.epochs = 5;
+        meta.train.device = "cpu";
+        meta.train.out_dir = model_dir;
+        const data::StoredSeries hours = store.open(hourly.target.key).value();
+        t0 = std::chrono::steady_clock::now();
+        model = train_and_score(meta, hours, 0.7, 0.15);
+        add_step("train mlp on 1h, 5 epochs", hours.view().size(), model->model.samples,
+                 seconds_since(t0));
     }
 
     const data::StoredSeries days = store.open(daily.target.key).value();
@@ -155,7 +239,16 @@ int run_demo(Context& ctx, const DemoArgs& a) {
              {"daily_bars", d.size()},
              {"first_open", first},
              {"last_close", last},
-             {"backtest", nlohmann::json::parse(bt::summary_json(backtest_report))}});
+             {"backtest", nlohmann::json::parse(bt::summary_json(backtest_report))},
+             {"sweep", sweep_json(sweep)},
+             {"ml", model ? nlohmann::json{{"model", ml::to_json(model->model)},
+                                           {"zero", ml::to_json(model->baselines.zero)},
+                                           {"linear", ml::to_json(model->baselines.linear)}}
+                          : nlohmann::json()},
+             {"outputs",
+              {{"report", report_path.string()},
+               {"sweep", sweep_path.string()},
+               {"model", model ? model_dir.string() : std::string()}}}});
     } else {
         std::cout << fmt::format(
             "TradPal demo: a synthetic market {} ({} one-minute bars, seed {})\n\n", spec.symbol,
@@ -188,8 +281,35 @@ int run_demo(Context& ctx, const DemoArgs& a) {
         std::cout << fmt::format("\nBacktest of {} on the minute bars (both engines agree):\n",
                                  strategy_spec.canonical());
         std::cout << bt::summary_table(backtest_report);
-        if (!a.report.empty()) {
-            std::cout << fmt::format("HTML report: {}\n", a.report);
+        std::cout << fmt::format("\nSweep of sma_cross (stop_loss=0.02), best of {} by Sharpe:\n",
+                                 sweep.grid.size());
+        Table best({"FAST", "SLOW", "SHARPE", "RETURN", "MAX DD", "TRADES"});
+        for (const research::SweepRow& r : sweep.outcome.top) {
+            const auto values = sweep.grid.assignments(r.set);
+            best.add_row({values[0].substr(5), values[1].substr(5),
+                          r.metrics.sharpe ? fmt::format("{:.2f}", *r.metrics.sharpe) : "-",
+                          fmt::format("{:.2f}%", 100 * r.metrics.total_return),
+                          fmt::format("{:.2f}%", r.metrics.max_drawdown_pct),
+                          with_commas(r.metrics.trades)});
+        }
+        best.print(std::cout);
+        if (model) {
+            std::cout << '\n';
+            print_scores("A small MLP on the hourly bars, test split:", model->model,
+                         model->baselines);
+        } else if (a.ml) {
+            std::cout << "\n(no model: this TradPal was built without libtorch)\n";
+        }
+        std::cout << fmt::format("\nOutputs:\n  backtest report  {}\n  sweep results    {}\n",
+                                 report_path.string(), sweep_path.string());
+        if (model) {
+            // ml evaluate reads the series again: only a kept store still has it.
+            std::cout << fmt::format("  model            {}{}\n", model_dir.string(),
+                                     own_store && !a.keep
+                                         ? ""
+                                         : fmt::format(" (tradpal --store {} ml "
+                                                       "evaluate --model {})",
+                                                       root.string(), model_dir.string()));
         }
         std::cout << '\n';
     }
@@ -208,11 +328,14 @@ void add_demo_command(CLI::App& app, std::vector<Command>& commands) {
     auto a = std::make_shared<DemoArgs>();
     CLI::App* c = app.add_subcommand(
         "demo",
-        "Generate a synthetic market, validate, resample, compute indicators and backtest, "
-        "with timings");
+        "Generate a synthetic market, validate, resample, compute indicators, backtest, sweep "
+        "and train a small model, with timings, an HTML report and where everything is");
     c->add_option("-n,--bars", a->bars, "One-minute bars to generate");
     c->add_option("--seed", a->seed, "Random seed");
-    c->add_option("--report", a->report, "Write the backtest's HTML report to this file");
+    c->add_option("--out", a->out, "Directory for report.html, sweep.csv and model/")
+        ->capture_default_str();
+    c->add_option("--report", a->report, "The backtest's HTML report (default: OUT/report.html)");
+    c->add_flag("!--no-ml", a->ml, "Skip the small model (built with libtorch)");
     c->add_flag("--keep", a->keep,
                 "Keep the temporary store (without --store the demo removes it)");
     commands.push_back({c, [a](Context& ctx) {

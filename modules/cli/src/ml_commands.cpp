@@ -14,7 +14,7 @@
 #include <tradpal/ml/trainer.hpp>
 
 #include "context.hpp"
-#include "ml_forecasts.hpp"
+#include "ml_support.hpp"
 #include "output.hpp"
 
 namespace tradpal::cli {
@@ -81,28 +81,6 @@ std::size_t first_out_of_sample(const ml::ModelMeta& meta, const ml::Dataset& da
                     static_cast<std::size_t>(at_test - data.ts.begin()));
 }
 
-void print_scores(const std::string& title, const ml::Scores& model,
-                  const ml::BaselineScores& base) {
-    std::cout << title << '\n';
-    Table table({"FORECAST", "MSE", "DIRECTION", "IC", "RANK IC", "DAILY IC", "ICIR"});
-    const auto row = [&table](const std::string& name, const ml::Scores& s) {
-        table.add_row({name, fmt::format("{:.6g}", s.mse),
-                       fmt::format("{:.1f}%", 100 * s.directional_accuracy),
-                       fmt::format("{:+.4f}", s.ic), fmt::format("{:+.4f}", s.rank_ic),
-                       s.days > 0 ? fmt::format("{:+.4f}", s.daily_ic_mean) : "-",
-                       s.days > 1 ? fmt::format("{:+.2f}", s.icir) : "-"});
-    };
-    row("model", model);
-    row("zero", base.zero);
-    row("last return", base.last_return);
-    row("linear regression", base.linear);
-    table.print(std::cout);
-    const bool beats = model.mse < base.zero.mse && model.mse < base.last_return.mse &&
-                       model.mse < base.linear.mse;
-    std::cout << (beats ? "The model has the lowest MSE on the test split.\n"
-                        : "The model does NOT beat every baseline on the test split (MSE).\n");
-}
-
 struct Evaluated {
     ml::Scores model;
     ml::BaselineScores baselines;
@@ -135,9 +113,6 @@ int run_train(Context& ctx, TrainArgs& a) {
     meta.label = ml::LabelSpec::parse(a.label).value();
     meta.model = a.model;
     meta.train = a.train;
-    meta.symbol = bars.meta.key.symbol;
-    meta.timeframe = bars.meta.key.timeframe.to_string();
-    meta.data_version = data::data_version(bars.meta);
     if (a.gpu && meta.train.device == "auto") {
         meta.train.device = "cuda";
     } else if (!a.gpu && meta.train.device == "auto" && !ctx.settings.values.gpu.enabled) {
@@ -146,27 +121,12 @@ int run_train(Context& ctx, TrainArgs& a) {
     meta.train.mixed_precision = ctx.settings.values.ml.mixed_precision;
     meta.train.memory_limit = ctx.settings.values.gpu.memory_limit;
     meta.train.out_dir =
-        a.out.empty() ? expand_user(ctx.settings.values.ml.checkpoint_dir) /
-                            fmt::format("{}-{}-{}", data::sanitize_symbol(meta.symbol).value(),
-                                        meta.timeframe, meta.model.kind)
-                      : std::filesystem::path(a.out);
+        a.out.empty()
+            ? expand_user(ctx.settings.values.ml.checkpoint_dir) /
+                  fmt::format("{}-{}-{}", data::sanitize_symbol(bars.meta.key.symbol).value(),
+                              bars.meta.key.timeframe.to_string(), meta.model.kind)
+            : std::filesystem::path(a.out);
 
-    ml::Dataset data =
-        ml::build_dataset(bars.series.view(), meta.features, meta.label, meta.model.seq_len * 3)
-            .value();
-    meta.splits =
-        ml::chronological_splits(data, a.train_fraction, a.validation_fraction, meta.model.seq_len,
-                                 static_cast<std::size_t>(meta.label.horizon))
-            .value();
-    meta.normalizer = ml::Normalizer::fit(data, meta.splits.train);
-    meta.normalizer.apply(data);
-
-    if (!ctx.json) {
-        std::cerr << fmt::format(
-            "training {} on {} {} ({} features, {} train / {} validation / {} test samples)\n",
-            meta.model.kind, meta.symbol, meta.timeframe, data.cols, meta.splits.train.size(),
-            meta.splits.validation.size(), meta.splits.test.size());
-    }
     double seconds_so_far = 0;  // of the epochs of this run (a resumed one starts later)
     std::size_t epochs_so_far = 0;
     const auto on_epoch = [&](const ml::EpochStats& e) {
@@ -184,9 +144,14 @@ int run_train(Context& ctx, TrainArgs& a) {
                 format_seconds(eta));
         }
     };
-    const ml::TrainResult result = ml::train(data, meta, on_epoch).value();
-    const ml::Predictor predictor = ml::Predictor::load(meta.train.out_dir, "cpu").value();
-    const Evaluated scores = evaluate_test(predictor, data);
+    if (!ctx.json) {
+        std::cerr << fmt::format("training {} on {} {}\n", meta.model.kind, bars.meta.key.symbol,
+                                 bars.meta.key.timeframe.to_string());
+    }
+    const ScoredModel trained =
+        train_and_score(meta, bars.series, a.train_fraction, a.validation_fraction, on_epoch);
+    const ml::TrainResult& result = trained.result;
+    const Evaluated scores{trained.model, trained.baselines};
     if (ctx.json) {
         json history = json::array();
         for (const ml::EpochStats& e : result.history) {
@@ -279,6 +244,53 @@ int run_evaluate(Context& ctx, const std::string& model) {
 }
 
 }  // namespace
+
+void print_scores(const std::string& title, const ml::Scores& model,
+                  const ml::BaselineScores& base) {
+    std::cout << title << '\n';
+    Table table({"FORECAST", "MSE", "DIRECTION", "IC", "RANK IC", "DAILY IC", "ICIR"});
+    const auto row = [&table](const std::string& name, const ml::Scores& s) {
+        table.add_row({name, fmt::format("{:.6g}", s.mse),
+                       fmt::format("{:.1f}%", 100 * s.directional_accuracy),
+                       fmt::format("{:+.4f}", s.ic), fmt::format("{:+.4f}", s.rank_ic),
+                       s.days > 0 ? fmt::format("{:+.4f}", s.daily_ic_mean) : "-",
+                       s.days > 1 ? fmt::format("{:+.2f}", s.icir) : "-"});
+    };
+    row("model", model);
+    row("zero", base.zero);
+    row("last return", base.last_return);
+    row("linear regression", base.linear);
+    table.print(std::cout);
+    const bool beats = model.mse < base.zero.mse && model.mse < base.last_return.mse &&
+                       model.mse < base.linear.mse;
+    std::cout << (beats ? "The model has the lowest MSE on the test split.\n"
+                        : "The model does NOT beat every baseline on the test split (MSE).\n");
+}
+
+ScoredModel train_and_score(ml::ModelMeta& meta, const data::StoredSeries& series,
+                            double train_fraction, double validation_fraction,
+                            const std::function<void(const ml::EpochStats&)>& on_epoch) {
+    meta.symbol = series.meta().key.symbol;
+    meta.timeframe = series.meta().key.timeframe.to_string();
+    meta.data_version = data::data_version(series.meta());
+    ml::Dataset data =
+        ml::build_dataset(series.view(), meta.features, meta.label, meta.model.seq_len * 3).value();
+    meta.splits =
+        ml::chronological_splits(data, train_fraction, validation_fraction, meta.model.seq_len,
+                                 static_cast<std::size_t>(meta.label.horizon))
+            .value();
+    meta.normalizer = ml::Normalizer::fit(data, meta.splits.train);
+    meta.normalizer.apply(data);
+    spdlog::info("ml: {} features, {} train / {} validation / {} test samples", data.cols,
+                 meta.splits.train.size(), meta.splits.validation.size(), meta.splits.test.size());
+    ScoredModel out;
+    out.result = ml::train(data, meta, on_epoch).value();
+    const ml::Predictor predictor = ml::Predictor::load(meta.train.out_dir, "cpu").value();
+    const Evaluated scores = evaluate_test(predictor, data);
+    out.model = scores.model;
+    out.baselines = scores.baselines;
+    return out;
+}
 
 ModelForecasts model_forecasts(const Context& ctx, const std::string& model_dir,
                                const MarketArgs& market) {
