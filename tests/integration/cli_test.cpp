@@ -661,5 +661,32 @@ TEST_F(CliTest, DemoRunsAndSaysWhereEverythingIs) {
     EXPECT_EQ(text.out.find("MLP"), std::string::npos);
 }
 
+TEST_F(CliTest, BenchMeasuresEveryAreaBeforeAndAfter) {
+    const std::string md = (dir_.path() / "bench.md").string();
+    const CliRun r = tradpal(fmt::format("--json bench --quick --rows 20000 --markdown '{}'", md));
+    ASSERT_EQ(r.code, 0) << r.err;
+    const nlohmann::json rows = r.json()["rows"];
+    std::vector<std::string> areas;
+    for (const auto& row : rows) {
+        areas.push_back(row["area"].get<std::string>());
+        const std::string& area = areas.back();
+        if (area.starts_with("LSTM") || area == "model training") {
+            continue;  // the GPU side is measured only where there is one
+        }
+        EXPECT_GT(row["before_s"].get<double>(), 0) << row.dump();
+        EXPECT_GT(row["after_s"].get<double>(), 0) << row.dump();
+    }
+    EXPECT_THAT(areas, ::testing::Contains(::testing::StartsWith("load 20,000 bars")));
+    EXPECT_THAT(areas, ::testing::Contains(::testing::StartsWith("backtest sma_cross")));
+    EXPECT_THAT(areas, ::testing::Contains(::testing::StartsWith("cache")));
+    EXPECT_THAT(areas, ::testing::Contains(::testing::StartsWith("sweep of 100 sets")));
+    EXPECT_EQ(rows.size(), 7U);
+    EXPECT_EQ(rows[0]["note"], "same closes");
+    EXPECT_EQ(rows[2]["note"].get<std::string>().find("disagree"), std::string::npos);
+    const std::string table = read_text_file(md).value();
+    EXPECT_NE(table.find("| work | before |"), std::string::npos);
+    EXPECT_EQ(std::count(table.begin(), table.end(), '\n'), 4 + 7);  // heading, blank, header, rule
+}
+
 }  // namespace
 }  // namespace tradpal

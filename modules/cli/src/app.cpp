@@ -115,6 +115,7 @@ int run(int argc, char** argv) {
     add_walkforward_command(app, commands);
     add_ml_commands(app, commands);
     add_demo_command(app, commands);
+    add_bench_command(app, commands);
 
     try {
         app.parse(argc, argv);

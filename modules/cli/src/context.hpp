@@ -67,6 +67,7 @@ void add_data_commands(CLI::App& app, std::vector<Command>& commands);
 void add_config_commands(CLI::App& app, std::vector<Command>& commands);
 void add_cache_commands(CLI::App& app, std::vector<Command>& commands);
 void add_demo_command(CLI::App& app, std::vector<Command>& commands);
+void add_bench_command(CLI::App& app, std::vector<Command>& commands);
 void add_fetch_command(CLI::App& app, std::vector<Command>& commands);
 void add_ml_commands(CLI::App& app, std::vector<Command>& commands);
 void add_indicators_command(CLI::App& app, std::vector<Command>& commands);
