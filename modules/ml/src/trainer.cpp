@@ -23,6 +23,7 @@
 #endif
 
 #include <tradpal/core/file.hpp>
+#include <tradpal/gpu/device.hpp>
 #include <tradpal/ml/trainer.hpp>
 
 namespace tradpal::ml {
@@ -186,7 +187,11 @@ Result<torch::Device> resolve_device(const std::string& name) {
     }
     if (name == "auto") {
         if (torch::cuda::is_available()) {
-            return torch::Device(torch::kCUDA, 0);
+            // The card with the most free memory (cuda:0 if the runtime cannot tell).
+            const auto report = gpu::query_devices();
+            const auto index =
+                report ? gpu::choose_device(report->devices, std::nullopt) : Result<int>(0);
+            return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index.value_or(0)));
         }
         spdlog::info("ml: CUDA is not available; running on the CPU");
         return torch::Device(torch::kCPU);
