@@ -20,6 +20,11 @@ exec > >(tee "$log") 2>&1
 
 stage() { printf '\n== %s (%s)\n' "$1" "$(date +%T)"; }
 
+# PyTorch's CMake files look for nvcc; cloud images keep the toolkit off PATH.
+if [[ -x /usr/local/cuda/bin/nvcc ]]; then
+  export PATH="/usr/local/cuda/bin:$PATH"
+fi
+
 stage "machine"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || echo "no nvidia-smi"
 nproc
