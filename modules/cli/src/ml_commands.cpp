@@ -129,6 +129,7 @@ int run_train(Context& ctx, TrainArgs& a) {
         throw Exception(ErrorCode::Unavailable,
                         "this TradPal was built without libtorch (README, 'ML')");
     }
+    auto dataset_stage = ctx.stage("dataset");
     LoadedBars bars = load_bars(ctx, a.series.symbol, a.series.timeframe, a.series.source);
     ml::ModelMeta meta;
     meta.features = ml::FeatureSpec::parse(a.features).value();
@@ -160,6 +161,7 @@ int run_train(Context& ctx, TrainArgs& a) {
             .value();
     meta.normalizer = ml::Normalizer::fit(data, meta.splits.train);
     meta.normalizer.apply(data);
+    dataset_stage.stop();
 
     if (!ctx.json) {
         std::cerr << fmt::format(
@@ -184,9 +186,13 @@ int run_train(Context& ctx, TrainArgs& a) {
                 format_seconds(eta));
         }
     };
+    auto train_stage = ctx.stage("train");
     const ml::TrainResult result = ml::train(data, meta, on_epoch).value();
+    train_stage.stop();
+    auto evaluate_stage = ctx.stage("evaluate");
     const ml::Predictor predictor = ml::Predictor::load(meta.train.out_dir, "cpu").value();
     const Evaluated scores = evaluate_test(predictor, data);
+    evaluate_stage.stop();
     if (ctx.json) {
         json history = json::array();
         for (const ml::EpochStats& e : result.history) {

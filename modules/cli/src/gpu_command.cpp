@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: Apache-2.0
+// tradpal gpu monitor: the NVIDIA GPUs' utilisation, memory and temperature through NVML.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include <tradpal/core/file.hpp>
+#include <tradpal/core/timestamp.hpp>
+#include <tradpal/monitor/nvml.hpp>
+
+#include "context.hpp"
+
+namespace tradpal::cli {
+namespace {
+
+using nlohmann::json;
+
+struct GpuMonitorArgs {
+    double interval = 1.0;
+    std::uint64_t count = 0;
+};
+
+std::string now_iso() {
+    const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
+    return format_iso(Timestamp::from_seconds(
+        std::chrono::duration_cast<std::chrono::seconds>(since_epoch).count()));
+}
+
+json sample_json(const monitor::GpuSample& s) {
+    const auto or_null = [](double v) {
+        return std::isnan(v) ? json(nullptr) : json(v);
+    };
+    return {{"index", s.index},
+            {"name", s.name},
+            {"utilization_percent", or_null(s.utilization_percent)},
+            {"memory_used_bytes", s.memory_used_bytes},
+            {"memory_total_bytes", s.memory_total_bytes},
+            {"temperature_c", or_null(s.temperature_c)}};
+}
+
+std::string sample_line(const std::string& time, const monitor::GpuSample& s,
+                        std::size_t name_width) {
+    return fmt::format(
+        "{}  gpu {}  {:<{}}  util {:>4}  mem {:>9} / {:<9}  {:>5}", time, s.index, s.name,
+        name_width,
+        std::isnan(s.utilization_percent) ? "-" : fmt::format("{:.0f}%", s.utilization_percent),
+        format_bytes(s.memory_used_bytes), format_bytes(s.memory_total_bytes),
+        std::isnan(s.temperature_c) ? "-" : fmt::format("{:.0f} C", s.temperature_c));
+}
+
+int run_gpu_monitor(const Context& ctx, const GpuMonitorArgs& a) {
+    if (!(a.interval > 0)) {
+        throw Exception(ErrorCode::InvalidArgument, "--interval must be a number of seconds > 0");
+    }
+    const monitor::Nvml nvml = monitor::Nvml::open(nvml_library()).value();
+    const std::vector<monitor::GpuDevice> devices = nvml.devices();
+    if (devices.empty()) {
+        throw Exception(ErrorCode::Unavailable,
+                        fmt::format("no NVIDIA GPU found (driver {})", nvml.driver_version()));
+    }
+    std::size_t name_width = 0;
+    for (const monitor::GpuDevice& d : devices) {
+        name_width = std::max(name_width, d.name.size());
+    }
+    if (!ctx.json) {
+        std::cout << fmt::format("driver {}, {} GPU{}; every {} s\n", nvml.driver_version(),
+                                 devices.size(), devices.size() == 1 ? "" : "s", a.interval)
+                  << std::flush;
+    }
+    const auto period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(a.interval));
+    auto next = std::chrono::steady_clock::now();
+    for (std::uint64_t n = 0; a.count == 0 || n < a.count; ++n) {
+        if (n > 0) {
+            // Sleeping to a schedule, not for a period, keeps the lines from drifting.
+            next += period;
+            std::this_thread::sleep_until(next);
+        }
+        const std::string time = now_iso();
+        const std::vector<monitor::GpuSample> samples = nvml.sample();
+        if (ctx.json) {
+            // One compact document per line (JSON Lines), so a pipe can read it as it comes.
+            json gpus = json::array();
+            for (const monitor::GpuSample& s : samples) {
+                gpus.push_back(sample_json(s));
+            }
+            std::cout << json{{"time", time}, {"gpus", gpus}}.dump() << '\n' << std::flush;
+            continue;
+        }
+        for (const monitor::GpuSample& s : samples) {
+            std::cout << sample_line(time, s, name_width) << '\n';
+        }
+        std::cout << std::flush;
+    }
+    return 0;
+}
+
+}  // namespace
+
+void add_gpu_commands(CLI::App& app, std::vector<Command>& commands) {
+    CLI::App* gpu = app.add_subcommand("gpu", "NVIDIA GPUs, through the driver's NVML");
+    gpu->require_subcommand(1);
+    auto a = std::make_shared<GpuMonitorArgs>();
+    CLI::App* m = gpu->add_subcommand(
+        "monitor",
+        "Utilisation, memory and temperature of every GPU: a line per GPU per interval (with "
+        "--json a JSON document per interval)");
+    m->add_option("--interval", a->interval, "Seconds between samples");
+    m->add_option("--count", a->count, "Samples to take; 0 = until interrupted");
+    commands.push_back({m, [a](Context& ctx) {
+                            return run_gpu_monitor(ctx, *a);
+                        }});
+}
+
+}  // namespace tradpal::cli
