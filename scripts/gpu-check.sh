@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # The GPU check, in one go of under 8 minutes on a GPU machine as cloud images come: CUDA 13,
 # g++ 13, CMake, PyTorch 2.x with its libtorch, none of Debian's -dev packages.
-#   1. builds the modules that need no more than that (TRADPAL_MODULES=core;gpu;indicators;ml)
+#   1. builds the modules that need no more than that (TRADPAL_MODULES=core;gpu;indicators;ml;monitor)
 #      against PyTorch's libtorch, with tests and benchmarks;
 #   2. runs the whole test suite of that build, the gpu-labelled tests included;
 #   3. prints the training and inference benchmarks of TradPal and of PyTorch eager
@@ -35,7 +35,7 @@ stage "configure"
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
 cmake -S . -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
-  -DTRADPAL_MODULES="core;gpu;indicators;ml" -DTRADPAL_WITH_TORCH=ON -DTRADPAL_WITH_CUDA=ON \
+  -DTRADPAL_MODULES="core;gpu;indicators;ml;monitor" -DTRADPAL_WITH_TORCH=ON -DTRADPAL_WITH_CUDA=ON \
   -DTRADPAL_BUILD_TESTS=ON -DTRADPAL_BUILD_BENCHMARKS=ON \
   -DCMAKE_PREFIX_PATH="$torch_prefix"
 

@@ -153,6 +153,7 @@ int run_cached(Context& ctx, const BacktestArgs& a, const LoadedSeries& loaded,
     std::string state = "hit";
     const auto value = ctx.cache().get_or_compute(key.build(), [&] {
         state = "miss";
+        const auto run_stage = ctx.stage("backtest");
         const bt::BacktestResult result =
             research::run_each(std::span<const bt::SymbolSeries>(&s, 1), spec, config, engine, 1,
                                {})
@@ -192,6 +193,7 @@ int run_backtest_command(Context& ctx, BacktestArgs& a) {
     }
     const bool ml = a.strategy.name == "ml";
     const auto load_started = std::chrono::steady_clock::now();
+    auto load_stage = ctx.stage("load");
     std::optional<ModelForecasts> forecasts;
     std::vector<LoadedSeries> loaded;
     if (ml) {
@@ -210,6 +212,7 @@ int run_backtest_command(Context& ctx, BacktestArgs& a) {
     const double load_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - load_started).count();
     const std::vector<bt::SymbolSeries> series = tradable(loaded, a.market);
+    load_stage.stop();
     const bool rebalancing = !a.rebalance.empty();
     if (rebalancing && !a.portfolio) {
         throw Exception(ErrorCode::InvalidArgument, "--rebalance needs --portfolio");
@@ -249,11 +252,14 @@ int run_backtest_command(Context& ctx, BacktestArgs& a) {
             strategy = std::make_unique<bt::PerSymbolStrategy>(std::move(children));
             description = spec.canonical();
         }
+        auto run_stage = ctx.stage("backtest");
         const auto started = std::chrono::steady_clock::now();
         const bt::BacktestResult result = bt::run_portfolio(
             series, *strategy, config, rebalancing ? std::span<const double>{} : weights);
         const double run_seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        run_stage.stop();
+        const auto report_stage = ctx.stage("report");
         const bt::ReportContext report{&result, series, description, "event"};
         write_outputs(report, a, "");
         if (ctx.json) {
@@ -281,6 +287,7 @@ int run_backtest_command(Context& ctx, BacktestArgs& a) {
             "or --report the backtest runs");
     }
     // Separate accounts, one backtest per symbol, on all the cores --workers allows.
+    auto run_stage = ctx.stage("backtest");
     const auto started = std::chrono::steady_clock::now();
     std::vector<bt::BacktestResult> results;
     if (ml) {
@@ -300,6 +307,8 @@ int run_backtest_command(Context& ctx, BacktestArgs& a) {
     }
     const double run_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    run_stage.stop();
+    const auto report_stage = ctx.stage("report");
     json runs = json::array();
     for (std::size_t k = 0; k < series.size(); ++k) {
         const bt::SymbolSeries& s = series[k];

@@ -2,11 +2,13 @@
 #include "context.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <limits>
 #include <thread>
 
 #include <tradpal/core/file.hpp>
+#include <tradpal/monitor/performance_monitor.hpp>
 
 namespace tradpal::cli {
 
@@ -37,6 +39,16 @@ cache::Cache& Context::cache() {
             cache::CacheConfig::from_settings(settings.values.cache));
     }
     return *cache_;
+}
+
+monitor::ScopedTimer Context::stage(std::string name) const {
+    return monitor != nullptr ? monitor->stage(std::move(name)) : monitor::ScopedTimer();
+}
+
+std::string nvml_library() {
+    const char* path = std::getenv("TRADPAL_NVML_LIBRARY");
+    return path != nullptr && *path != '\0' ? std::string(path)
+                                            : std::string(monitor::kNvmlLibrary);
 }
 
 void Context::print_json(const nlohmann::json& doc) {

@@ -13,6 +13,11 @@
 #include <tradpal/cache/cache.hpp>
 #include <tradpal/core/settings.hpp>
 #include <tradpal/data/store.hpp>
+#include <tradpal/monitor/timers.hpp>
+
+namespace tradpal::monitor {
+class PerformanceMonitor;
+}
 
 namespace tradpal::cli {
 
@@ -22,6 +27,12 @@ struct Context {
     bool json = false;       ///< machine-readable output on stdout
     bool quiet = false;      ///< no progress bars
     bool use_cache = false;  ///< --cache: commands that can reuse results do
+    /// --profile, --metrics-out, --baseline: times the stages; null otherwise.
+    monitor::PerformanceMonitor* monitor = nullptr;
+
+    /// Times one stage of a command ("load", "backtest") until the timer's stop() or its end;
+    /// measures nothing without a monitor.
+    monitor::ScopedTimer stage(std::string name) const;
 
     /// The cache of the [cache] settings, opened on first use (also without --cache, for
     /// `tradpal cache`).
@@ -74,5 +85,9 @@ void add_indicators_command(CLI::App& app, std::vector<Command>& commands);
 void add_backtest_command(CLI::App& app, std::vector<Command>& commands);
 void add_sweep_command(CLI::App& app, std::vector<Command>& commands);
 void add_walkforward_command(CLI::App& app, std::vector<Command>& commands);
+void add_gpu_commands(CLI::App& app, std::vector<Command>& commands);
+
+/// The NVML library to load: $TRADPAL_NVML_LIBRARY, else libnvidia-ml.so.1.
+std::string nvml_library();
 
 }  // namespace tradpal::cli

@@ -320,6 +320,7 @@ int run_compute(Context& ctx, const ComputeArgs& a) {
     std::uint64_t bars = 0;
     std::optional<data::StoredSeries> series;
     if (a.input.empty()) {
+        const auto load_stage = ctx.stage("load");
         const data::Store store = ctx.store();
         series.emplace(store.open(a.series.resolve(store)).value());
     }
@@ -346,6 +347,7 @@ int run_compute(Context& ctx, const ComputeArgs& a) {
                                });
         bars = series->meta().rows;
     };
+    auto compute_stage = ctx.stage("compute");  // streaming: reads, computes and formats rows
     std::string cache_state = "off";
     if (ctx.use_cache) {
         // Everything the columns depend on (docs/CACHE.md): the input's contents, the
@@ -369,7 +371,10 @@ int run_compute(Context& ctx, const ComputeArgs& a) {
     } else {
         feed(writer);
     }
+    compute_stage.stop();
+    auto write_stage = ctx.stage("write");
     out.commit();
+    write_stage.stop();
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - clock).count();
     const std::vector<std::string> columns = output_names(specs);

@@ -107,6 +107,7 @@ int run_train(Context& ctx, TrainArgs& a) {
         throw Exception(ErrorCode::Unavailable,
                         "this TradPal was built without libtorch (README, 'ML')");
     }
+    auto load_stage = ctx.stage("load");
     LoadedBars bars = load_bars(ctx, a.series.symbol, a.series.timeframe, a.series.source);
     ml::ModelMeta meta;
     meta.features = ml::FeatureSpec::parse(a.features).value();
@@ -126,6 +127,8 @@ int run_train(Context& ctx, TrainArgs& a) {
                   fmt::format("{}-{}-{}", data::sanitize_symbol(bars.meta.key.symbol).value(),
                               bars.meta.key.timeframe.to_string(), meta.model.kind)
             : std::filesystem::path(a.out);
+
+    load_stage.stop();
 
     double seconds_so_far = 0;  // of the epochs of this run (a resumed one starts later)
     std::size_t epochs_so_far = 0;
@@ -148,8 +151,11 @@ int run_train(Context& ctx, TrainArgs& a) {
         std::cerr << fmt::format("training {} on {} {}\n", meta.model.kind, bars.meta.key.symbol,
                                  bars.meta.key.timeframe.to_string());
     }
+    // One stage: the features, the training and the scores on the test split.
+    auto train_stage = ctx.stage("train");
     const ScoredModel trained =
         train_and_score(meta, bars.series, a.train_fraction, a.validation_fraction, on_epoch);
+    train_stage.stop();
     const ml::TrainResult& result = trained.result;
     const Evaluated scores{trained.model, trained.baselines};
     if (ctx.json) {

@@ -175,8 +175,10 @@ int run_sweep_here(Context& ctx, SweepArgs& a, const research::MpiSession* sessi
     const research::RankMetric metric = research::parse_metric(a.metric).value();
     const research::SweepRequest request = request_of(a);
 
+    auto load_stage = ctx.stage("load");
     const std::vector<LoadedSeries> loaded = load_series(ctx, a.market);
     const std::vector<bt::SymbolSeries> series = tradable(loaded, a.market);
+    load_stage.stop();
 
     std::optional<OutputFile> out;
     if (!a.out.empty() && writer) {
@@ -227,6 +229,7 @@ int run_sweep_here(Context& ctx, SweepArgs& a, const research::MpiSession* sessi
     const auto started = std::chrono::steady_clock::now();
     research::SweepOutcome outcome;
     {
+        const auto sweep_stage = ctx.stage("sweep");
         ProgressBar bar("sweeping", "runs", ctx.show_progress() && writer);
         const research::RowSink rows =
             out || !heat.empty() ? research::RowSink(sink) : research::RowSink();
