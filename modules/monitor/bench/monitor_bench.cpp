@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 // What monitoring costs: a stage timer (on and off), a recorded duration, one process sample
-// (two /proc reads), and a failed NVML load (what a machine without a driver pays once).
+// (two /proc reads), a failed NVML load (what a machine without a driver pays once), and all
+// that `--profile` adds to a command: the sampler thread started and stopped (a sample at each
+// end, the NVML attempt), three stages, the table and the JSON.
 // Run: build/modules/monitor/tradpal_monitor_bench --benchmark_repetitions=5
 //      --benchmark_report_aggregates_only=true
+#include <chrono>
 #include <cstdint>
+#include <string>
 
 #include <benchmark/benchmark.h>
+#include <nlohmann/json.hpp>
 
 #include <tradpal/monitor/nvml.hpp>
+#include <tradpal/monitor/performance_monitor.hpp>
 #include <tradpal/monitor/process.hpp>
 #include <tradpal/monitor/timers.hpp>
 
@@ -81,6 +87,22 @@ void BM_NvmlOpen(benchmark::State& state) {
     }
 }
 BENCHMARK(BM_NvmlOpen)->Iterations(20);
+
+void BM_ProfiledCommand(benchmark::State& state) {
+    for (auto _ : state) {
+        PerformanceMonitor monitor;
+        monitor.start(std::chrono::milliseconds(100));
+        for (const char* stage : {"load", "backtest", "report"}) {
+            const ScopedTimer t = monitor.stage(stage);
+        }
+        monitor.stop();
+        std::string table = monitor.table();
+        std::string json = monitor.to_json().dump(2);
+        benchmark::DoNotOptimize(table);
+        benchmark::DoNotOptimize(json);
+    }
+}
+BENCHMARK(BM_ProfiledCommand)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace tradpal::monitor
