@@ -139,6 +139,23 @@ TEST_F(MonitorCliTest, GpuMonitorWithoutDriverFailsWithTheReason) {
 }
 
 #ifdef TRADPAL_FAKE_NVML
+TEST_F(MonitorCliTest, GpuInfoListsTheDevicesOrSaysWhyNot) {
+    const CliRun r = tradpal("--json gpu info");
+    if (r.code != 0) {  // no CUDA toolkit in the build, no driver or no device
+        EXPECT_EQ(r.code, 9);
+        EXPECT_THAT(r.out, HasSubstr("\"code\": \"unavailable\""));
+        return;
+    }
+    const nlohmann::json j = r.json();
+    ASSERT_FALSE(j["devices"].empty());
+    bool chosen_is_listed = false;
+    for (const auto& d : j["devices"]) {
+        chosen_is_listed = chosen_is_listed || d["index"] == j["chosen"];
+    }
+    EXPECT_TRUE(chosen_is_listed) << r.out;
+    EXPECT_EQ(tradpal("gpu info --device 99").code, 2);
+}
+
 TEST_F(MonitorCliTest, GpuMonitorPrintsEveryGpuEachInterval) {
     const std::string fake = std::string("TRADPAL_NVML_LIBRARY=") + TRADPAL_FAKE_NVML;
     const CliRun r = tradpal("gpu monitor --interval 0.05 --count 2", fake);
