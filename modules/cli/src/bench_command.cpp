@@ -158,25 +158,6 @@ void naive_indicators(std::span<const double> close, std::array<std::vector<doub
     }
 }
 
-std::vector<std::vector<double>> library_indicators(const std::vector<indicators::Spec>& specs,
-                                                    const BarSeriesView& bars, int threads) {
-    std::vector<std::vector<double>> columns;
-    std::vector<indicators::ComputeJob> jobs;
-    for (const indicators::Spec& spec : specs) {
-        jobs.push_back({&spec, indicators::Inputs::from(bars), {}});
-        for (std::size_t o = 0; o < spec.output_count(); ++o) {
-            columns.emplace_back(bars.size());
-        }
-    }
-    for (std::size_t j = 0, c = 0; j < jobs.size(); ++j) {
-        for (std::size_t o = 0; o < specs[j].output_count(); ++o) {
-            jobs[j].outputs.emplace_back(columns[c++]);
-        }
-    }
-    indicators::compute_all(jobs, threads);
-    return columns;
-}
-
 std::vector<BenchRow> run_benchmarks(const Context& ctx, const BenchArgs& a,
                                      const std::filesystem::path& dir, ProgressBar& progress) {
     const std::uint64_t rows = a.rows > 0 ? a.rows : a.quick ? 200'000 : 1'000'000;
@@ -222,8 +203,9 @@ std::vector<BenchRow> run_benchmarks(const Context& ctx, const BenchArgs& a,
         indicators::Spec::parse_list("sma(20),stddev(20,1),max(20),min(20)").value();
     std::vector<std::vector<double>> ours;
     const Measured naive_ind = measure(runs, [&] { naive_indicators(bars.close(), naive); });
-    const Measured lib_ind =
-        measure(runs, [&] { ours = library_indicators(window_specs, bars, 1); });
+    const Measured lib_ind = measure(runs, [&] {
+        ours = indicators::compute_columns(window_specs, indicators::Inputs::from(bars), 1);
+    });
     double worst = 0;
     for (std::size_t c = 0; c < naive.size(); ++c) {
         for (std::size_t t = 19; t < bars.size(); ++t) {
@@ -323,7 +305,8 @@ std::vector<BenchRow> run_benchmarks(const Context& ctx, const BenchArgs& a,
             .value();
     const auto compute_value = [&] {
         cache::Value v;
-        const auto columns = library_indicators(specs, bars, ctx.threads());
+        const auto columns =
+            indicators::compute_columns(specs, indicators::Inputs::from(bars), ctx.threads());
         for (std::size_t c = 0; c < columns.size(); ++c) {
             v.columns.push_back(cache::Column::of(fmt::format("c{}", c), columns[c]));
         }

@@ -152,21 +152,9 @@ int run_demo(Context& ctx, const DemoArgs& a) {
             "stoch(5,3,sma,3,sma),obv,cci(14),sar(0.02,0.2),kama(30),stddev(20,1),linearreg(14)")
             .value();
     const data::StoredSeries minutes = store.open(minute).value();
-    std::vector<std::vector<double>> columns;
-    std::vector<indicators::ComputeJob> jobs;
-    for (const indicators::Spec& ind : indicator_specs) {
-        jobs.push_back({&ind, indicators::Inputs::from(minutes.view()), {}});
-        for (std::size_t o = 0; o < ind.output_count(); ++o) {
-            columns.emplace_back(minutes.view().size());
-        }
-    }
-    for (std::size_t j = 0, c = 0; j < jobs.size(); ++j) {
-        for (std::size_t o = 0; o < indicator_specs[j].output_count(); ++o) {
-            jobs[j].outputs.emplace_back(columns[c++]);
-        }
-    }
     t0 = std::chrono::steady_clock::now();
-    indicators::compute_all(jobs, ctx.threads());
+    const std::vector<std::vector<double>> columns = indicators::compute_columns(
+        indicator_specs, indicators::Inputs::from(minutes.view()), ctx.threads());
     add_step(fmt::format("{} indicators on 1m", indicator_specs.size()),
              a.bars * indicator_specs.size(), columns.size() * a.bars, seconds_since(t0));
     const std::size_t last_bar = minutes.view().size() - 1;

@@ -265,6 +265,26 @@ void Spec::compute(const Inputs& in, OutputSpans out) const {
     info_->batch(in, params_, out);
 }
 
+std::vector<std::vector<double>> compute_columns(std::span<const Spec> specs, const Inputs& inputs,
+                                                 int threads) {
+    std::vector<std::vector<double>> columns;
+    for (const Spec& spec : specs) {
+        for (std::size_t o = 0; o < spec.output_count(); ++o) {
+            columns.emplace_back(inputs.size());
+        }
+    }
+    std::vector<ComputeJob> jobs;
+    std::size_t c = 0;
+    for (const Spec& spec : specs) {
+        ComputeJob& job = jobs.emplace_back(ComputeJob{&spec, inputs, {}});
+        for (std::size_t o = 0; o < spec.output_count(); ++o) {
+            job.outputs.emplace_back(columns[c++]);
+        }
+    }
+    compute_all(jobs, threads);
+    return columns;
+}
+
 void compute_all(std::span<const ComputeJob> jobs, int threads) {
     std::vector<std::optional<Error>> errors(jobs.size());
 #ifdef _OPENMP

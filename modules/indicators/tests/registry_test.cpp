@@ -113,6 +113,30 @@ TEST(ComputeAll, GivesTheSameResultsOnAnyNumberOfThreads) {
     EXPECT_THROW(compute_all(bad, 2), Exception);
 }
 
+TEST(ComputeColumns, EveryOutputInOrderAsEachSpecComputesIt) {
+    std::vector<double> x;
+    for (int i = 0; i < 3000; ++i) {
+        x.push_back(100 + std::sin(i * 0.02) * 10);
+    }
+    const std::vector<Spec> specs = Spec::parse_list("sma(20),macd(12,26,9),ema(10)").value();
+    const auto columns = compute_columns(specs, Inputs::of(x), 2);
+    ASSERT_EQ(columns.size(), 5U);  // sma, macd's three, ema
+    std::vector<std::vector<double>> expected(5, std::vector<double>(x.size()));
+    const std::span<double> sma_out[] = {expected[0]};
+    const std::span<double> macd_out[] = {expected[1], expected[2], expected[3]};
+    const std::span<double> ema_out[] = {expected[4]};
+    specs[0].compute(Inputs::of(x), sma_out);
+    specs[1].compute(Inputs::of(x), macd_out);
+    specs[2].compute(Inputs::of(x), ema_out);
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+        for (std::size_t i = 0; i < x.size(); ++i) {
+            ASSERT_TRUE((std::isnan(columns[c][i]) && std::isnan(expected[c][i])) ||
+                        columns[c][i] == expected[c][i])
+                << c << " " << i;
+        }
+    }
+}
+
 // ---- rules every indicator follows, checked over the whole registry
 
 BarSeries walk(std::size_t n, double level, double step, double volume, std::uint64_t seed) {

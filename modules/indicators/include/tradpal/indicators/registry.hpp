@@ -132,6 +132,12 @@ struct ComputeJob {
 /// Throws: tradpal::Exception for the first job that fails (after all have run).
 void compute_all(std::span<const ComputeJob> jobs, int threads = 0);
 
+/// Every output of `specs` over one series, in order (a multi-output indicator's columns side
+/// by side), computed by compute_all() on `threads` threads.
+/// Throws: tradpal::Exception as compute_all().
+std::vector<std::vector<double>> compute_columns(std::span<const Spec> specs, const Inputs& inputs,
+                                                 int threads = 0);
+
 /// Parses "sma", "ema", ... (TA-Lib's MA types). Errors: InvalidArgument.
 Result<MaType> parse_ma_type(std::string_view text);
 
