@@ -25,6 +25,7 @@
 #include <tradpal/research/sweep.hpp>
 
 #include "context.hpp"
+#include "ml_support.hpp"
 #include "output.hpp"
 
 namespace tradpal::cli {
@@ -243,11 +244,6 @@ std::vector<BenchRow> run_benchmarks(const Context& ctx, const BenchArgs& a,
     // 4. Training: the CPU vs the GPU, one epoch of a small LSTM on the bars' returns.
     if (TRADPAL_HAS_TORCH) {
         const std::size_t n = std::min<std::size_t>(bars.size(), a.quick ? 2'000 : 20'000);
-        ml::Dataset data =
-            ml::build_dataset(bars.slice(bars.size() - n, n),
-                              ml::FeatureSpec::parse("logret(1),logret(5),vol(20)").value(),
-                              ml::LabelSpec::parse("ret(1)").value(), 64)
-                .value();
         ml::ModelMeta m;
         m.features = ml::FeatureSpec::parse("logret(1),logret(5),vol(20)").value();
         m.model.kind = "lstm";
@@ -255,9 +251,7 @@ std::vector<BenchRow> run_benchmarks(const Context& ctx, const BenchArgs& a,
         m.model.hidden = 32;
         m.train.epochs = 1;
         m.train.batch_size = 256;
-        m.splits = ml::chronological_splits(data, 0.8, 0.1, 16, 1).value();
-        m.normalizer = ml::Normalizer::fit(data, m.splits.train);
-        m.normalizer.apply(data);
+        const ml::Dataset data = prepare_dataset(m, bars.slice(bars.size() - n, n), 0.8, 0.1);
         const auto train_on = [&](const std::string& device) -> std::optional<Measured> {
             m.train.device = device;
             m.train.out_dir = dir / ("model-" + device);
@@ -299,10 +293,7 @@ std::vector<BenchRow> run_benchmarks(const Context& ctx, const BenchArgs& a,
 
     // 5. Cache: 14 indicators recomputed vs read back from each level.
     const std::vector<indicators::Spec> specs =
-        indicators::Spec::parse_list(
-            "sma(20),ema(20),rsi(14),macd(12,26,9),bbands(20,2,2,sma),atr(14),adx(14),"
-            "stoch(5,3,sma,3,sma),obv,cci(14),sar(0.02,0.2),kama(30),stddev(20,1),linearreg(14)")
-            .value();
+        indicators::Spec::parse_list(kPopularIndicators).value();
     const auto compute_value = [&] {
         cache::Value v;
         const auto columns =

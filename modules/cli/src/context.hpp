@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -77,6 +78,11 @@ struct SeriesSelector {
 void add_data_commands(CLI::App& app, std::vector<Command>& commands);
 void add_config_commands(CLI::App& app, std::vector<Command>& commands);
 void add_cache_commands(CLI::App& app, std::vector<Command>& commands);
+/// The indicators traders use most: what demo and bench compute.
+inline constexpr std::string_view kPopularIndicators =
+    "sma(20),ema(20),rsi(14),macd(12,26,9),bbands(20,2,2,sma),atr(14),adx(14),"
+    "stoch(5,3,sma,3,sma),obv,cci(14),sar(0.02,0.2),kama(30),stddev(20,1),linearreg(14)";
+
 void add_demo_command(CLI::App& app, std::vector<Command>& commands);
 void add_bench_command(CLI::App& app, std::vector<Command>& commands);
 void add_fetch_command(CLI::App& app, std::vector<Command>& commands);

@@ -147,10 +147,7 @@ int run_demo(Context& ctx, const DemoArgs& a) {
 
     // The indicators traders use most, on every minute bar, on all cores.
     const std::vector<indicators::Spec> indicator_specs =
-        indicators::Spec::parse_list(
-            "sma(20),ema(20),rsi(14),macd(12,26,9),bbands(20,2,2,sma),atr(14),adx(14),"
-            "stoch(5,3,sma,3,sma),obv,cci(14),sar(0.02,0.2),kama(30),stddev(20,1),linearreg(14)")
-            .value();
+        indicators::Spec::parse_list(kPopularIndicators).value();
     const data::StoredSeries minutes = store.open(minute).value();
     t0 = std::chrono::steady_clock::now();
     const std::vector<std::vector<double>> columns = indicators::compute_columns(
@@ -210,7 +207,7 @@ int run_demo(Context& ctx, const DemoArgs& a) {
         const data::StoredSeries hours = store.open(hourly.target.key).value();
         t0 = std::chrono::steady_clock::now();
         model = train_and_score(meta, hours, 0.7, 0.15);
-        add_step("train mlp on 1h, 5 epochs", hours.view().size(), model->model.samples,
+        add_step("train mlp on 1h, 5 epochs", hours.view().size(), model->test.model.samples,
                  seconds_since(t0));
     }
 
@@ -229,9 +226,9 @@ int run_demo(Context& ctx, const DemoArgs& a) {
              {"last_close", last},
              {"backtest", nlohmann::json::parse(bt::summary_json(backtest_report))},
              {"sweep", sweep_json(sweep)},
-             {"ml", model ? nlohmann::json{{"model", ml::to_json(model->model)},
-                                           {"zero", ml::to_json(model->baselines.zero)},
-                                           {"linear", ml::to_json(model->baselines.linear)}}
+             {"ml", model ? nlohmann::json{{"model", ml::to_json(model->test.model)},
+                                           {"zero", ml::to_json(model->test.baselines.zero)},
+                                           {"linear", ml::to_json(model->test.baselines.linear)}}
                           : nlohmann::json()},
              {"outputs",
               {{"report", report_path.string()},
@@ -283,8 +280,8 @@ int run_demo(Context& ctx, const DemoArgs& a) {
         best.print(std::cout);
         if (model) {
             std::cout << '\n';
-            print_scores("A small MLP on the hourly bars, test split:", model->model,
-                         model->baselines);
+            print_scores("A small MLP on the hourly bars, test split:", model->test.model,
+                         model->test.baselines);
         } else if (a.ml) {
             std::cout << "\n(no model: this TradPal was built without libtorch)\n";
         }

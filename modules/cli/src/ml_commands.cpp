@@ -46,24 +46,9 @@ struct TrainArgs {
     std::string out;
 };
 
-// The stored bars of a series selection.
-struct LoadedBars {
-    data::SeriesMeta meta;
-    data::StoredSeries series;
-};
-
-LoadedBars load_bars(const Context& ctx, const std::string& symbol, const std::string& timeframe,
-                     const std::string& source) {
+data::StoredSeries open_series(const Context& ctx, const SeriesSelector& which) {
     const data::Store store = ctx.store();
-    std::optional<Timeframe> tf;
-    if (!timeframe.empty()) {
-        tf = Timeframe::parse(timeframe).value();
-    }
-    const data::SeriesKey key =
-        store.resolve(symbol, tf, source.empty() ? std::nullopt : std::optional(source)).value();
-    data::StoredSeries series = store.open(key).value();
-    data::SeriesMeta meta = series.meta();
-    return {std::move(meta), std::move(series)};
+    return store.open(which.resolve(store)).value();
 }
 
 // The normalized dataset of a trained model's series, as it was built for training.
@@ -81,12 +66,7 @@ std::size_t first_out_of_sample(const ml::ModelMeta& meta, const ml::Dataset& da
                     static_cast<std::size_t>(at_test - data.ts.begin()));
 }
 
-struct Evaluated {
-    ml::Scores model;
-    ml::BaselineScores baselines;
-};
-
-Evaluated evaluate_test(const ml::Predictor& predictor, const ml::Dataset& data) {
+TestScores evaluate_test(const ml::Predictor& predictor, const ml::Dataset& data) {
     const ml::Splits& splits = predictor.meta().splits;
     const std::vector<double> predicted = predictor.predict(data, splits.test).value();
     const auto begin = static_cast<std::ptrdiff_t>(splits.test.begin);
@@ -95,7 +75,7 @@ Evaluated evaluate_test(const ml::Predictor& predictor, const ml::Dataset& data)
     return {ml::score(predicted, actual, ts), ml::score_baselines(data, splits).value()};
 }
 
-json scores_json(const Evaluated& e) {
+json scores_json(const TestScores& e) {
     return {{"model", ml::to_json(e.model)},
             {"zero", ml::to_json(e.baselines.zero)},
             {"last_return", ml::to_json(e.baselines.last_return)},
@@ -108,7 +88,9 @@ int run_train(Context& ctx, TrainArgs& a) {
                         "this TradPal was built without libtorch (README, 'ML')");
     }
     auto load_stage = ctx.stage("load");
-    LoadedBars bars = load_bars(ctx, a.series.symbol, a.series.timeframe, a.series.source);
+    const data::StoredSeries series =
+        open_series(ctx, {a.series.symbol, a.series.timeframe, a.series.source});
+    const data::SeriesKey& key = series.meta().key;
     ml::ModelMeta meta;
     meta.features = ml::FeatureSpec::parse(a.features).value();
     meta.label = ml::LabelSpec::parse(a.label).value();
@@ -122,11 +104,10 @@ int run_train(Context& ctx, TrainArgs& a) {
     meta.train.mixed_precision = ctx.settings.values.ml.mixed_precision;
     meta.train.memory_limit = ctx.settings.values.gpu.memory_limit;
     meta.train.out_dir =
-        a.out.empty()
-            ? expand_user(ctx.settings.values.ml.checkpoint_dir) /
-                  fmt::format("{}-{}-{}", data::sanitize_symbol(bars.meta.key.symbol).value(),
-                              bars.meta.key.timeframe.to_string(), meta.model.kind)
-            : std::filesystem::path(a.out);
+        a.out.empty() ? expand_user(ctx.settings.values.ml.checkpoint_dir) /
+                            fmt::format("{}-{}-{}", data::sanitize_symbol(key.symbol).value(),
+                                        key.timeframe.to_string(), meta.model.kind)
+                      : std::filesystem::path(a.out);
 
     load_stage.stop();
 
@@ -148,16 +129,16 @@ int run_train(Context& ctx, TrainArgs& a) {
         }
     };
     if (!ctx.json) {
-        std::cerr << fmt::format("training {} on {} {}\n", meta.model.kind, bars.meta.key.symbol,
-                                 bars.meta.key.timeframe.to_string());
+        std::cerr << fmt::format("training {} on {} {}\n", meta.model.kind, key.symbol,
+                                 key.timeframe.to_string());
     }
     // One stage: the features, the training and the scores on the test split.
     auto train_stage = ctx.stage("train");
     const ScoredModel trained =
-        train_and_score(meta, bars.series, a.train_fraction, a.validation_fraction, on_epoch);
+        train_and_score(meta, series, a.train_fraction, a.validation_fraction, on_epoch);
     train_stage.stop();
     const ml::TrainResult& result = trained.result;
-    const Evaluated scores{trained.model, trained.baselines};
+    const TestScores& scores = trained.test;
     if (ctx.json) {
         json history = json::array();
         for (const ml::EpochStats& e : result.history) {
@@ -193,19 +174,20 @@ struct PredictArgs {
 int run_predict(Context& ctx, const PredictArgs& a) {
     const ml::Predictor predictor = ml::Predictor::load(a.model).value();
     const ml::ModelMeta& meta = predictor.meta();
-    LoadedBars bars = load_bars(ctx, a.series.symbol.empty() ? meta.symbol : a.series.symbol,
-                                a.series.timeframe.empty() ? meta.timeframe : a.series.timeframe,
-                                a.series.source);
-    const ml::Dataset data = dataset_for(meta, bars.series);
+    const data::StoredSeries series = open_series(
+        ctx, {a.series.symbol.empty() ? meta.symbol : a.series.symbol,
+              a.series.timeframe.empty() ? meta.timeframe : a.series.timeframe, a.series.source});
+    const ml::Dataset data = dataset_for(meta, series);
     // Every row with a window when asked, else the out-of-sample ones; up to the last bar,
     // whose forecast has no label yet.
     const std::size_t first =
         a.all ? data.valid.begin + meta.model.seq_len - 1 : first_out_of_sample(meta, data);
     if (first >= data.rows) {
-        throw Exception(ErrorCode::InvalidArgument,
-                        fmt::format("{} has no bars after the model's test split starts ({}); "
-                                    "--all forecasts the bars it trained on too",
-                                    bars.meta.key.symbol, format_iso(Timestamp(meta.test_start))));
+        throw Exception(
+            ErrorCode::InvalidArgument,
+            fmt::format("{} has no bars after the model's test split starts ({}); "
+                        "--all forecasts the bars it trained on too",
+                        series.meta().key.symbol, format_iso(Timestamp(meta.test_start))));
     }
     const ml::Range rows{first, data.rows};
     const std::vector<double> predicted = predictor.predict(data, rows).value();
@@ -232,13 +214,13 @@ int run_predict(Context& ctx, const PredictArgs& a) {
 int run_evaluate(Context& ctx, const std::string& model) {
     const ml::Predictor predictor = ml::Predictor::load(model).value();
     const ml::ModelMeta& meta = predictor.meta();
-    LoadedBars bars = load_bars(ctx, meta.symbol, meta.timeframe, "");
-    if (data::data_version(bars.meta) != meta.data_version) {
+    const data::StoredSeries series = open_series(ctx, {meta.symbol, meta.timeframe, ""});
+    if (data::data_version(series.meta()) != meta.data_version) {
         spdlog::warn(
             "the series changed since training; the splits are by row, so the test rows "
             "are the same bars only if bars were appended");
     }
-    const Evaluated scores = evaluate_test(predictor, dataset_for(meta, bars.series));
+    const TestScores scores = evaluate_test(predictor, dataset_for(meta, series));
     if (ctx.json) {
         Context::print_json({{"model", model}, {"test", scores_json(scores)}});
         return 0;
@@ -273,28 +255,32 @@ void print_scores(const std::string& title, const ml::Scores& model,
                         : "The model does NOT beat every baseline on the test split (MSE).\n");
 }
 
-ScoredModel train_and_score(ml::ModelMeta& meta, const data::StoredSeries& series,
-                            double train_fraction, double validation_fraction,
-                            const std::function<void(const ml::EpochStats&)>& on_epoch) {
-    meta.symbol = series.meta().key.symbol;
-    meta.timeframe = series.meta().key.timeframe.to_string();
-    meta.data_version = data::data_version(series.meta());
+ml::Dataset prepare_dataset(ml::ModelMeta& meta, const BarSeriesView& bars, double train_fraction,
+                            double validation_fraction) {
     ml::Dataset data =
-        ml::build_dataset(series.view(), meta.features, meta.label, meta.model.seq_len * 3).value();
+        ml::build_dataset(bars, meta.features, meta.label, meta.model.seq_len * 3).value();
     meta.splits =
         ml::chronological_splits(data, train_fraction, validation_fraction, meta.model.seq_len,
                                  static_cast<std::size_t>(meta.label.horizon))
             .value();
     meta.normalizer = ml::Normalizer::fit(data, meta.splits.train);
     meta.normalizer.apply(data);
+    return data;
+}
+
+ScoredModel train_and_score(ml::ModelMeta& meta, const data::StoredSeries& series,
+                            double train_fraction, double validation_fraction,
+                            const std::function<void(const ml::EpochStats&)>& on_epoch) {
+    meta.symbol = series.meta().key.symbol;
+    meta.timeframe = series.meta().key.timeframe.to_string();
+    meta.data_version = data::data_version(series.meta());
+    const ml::Dataset data =
+        prepare_dataset(meta, series.view(), train_fraction, validation_fraction);
     spdlog::info("ml: {} features, {} train / {} validation / {} test samples", data.cols,
                  meta.splits.train.size(), meta.splits.validation.size(), meta.splits.test.size());
     ScoredModel out;
     out.result = ml::train(data, meta, on_epoch).value();
-    const ml::Predictor predictor = ml::Predictor::load(meta.train.out_dir, "cpu").value();
-    const Evaluated scores = evaluate_test(predictor, data);
-    out.model = scores.model;
-    out.baselines = scores.baselines;
+    out.test = evaluate_test(ml::Predictor::load(meta.train.out_dir, "cpu").value(), data);
     return out;
 }
 
@@ -311,11 +297,11 @@ ModelForecasts model_forecasts(const Context& ctx, const std::string& model_dir,
     }
     const ml::Predictor predictor = ml::Predictor::load(model_dir).value();
     const ml::ModelMeta& meta = predictor.meta();
-    LoadedBars bars =
-        load_bars(ctx, market.symbol.empty() ? meta.symbol : market.symbol,
-                  market.timeframe.empty() ? meta.timeframe : market.timeframe, market.source);
+    data::StoredSeries series = open_series(
+        ctx, {market.symbol.empty() ? meta.symbol : market.symbol,
+              market.timeframe.empty() ? meta.timeframe : market.timeframe, market.source});
     // Features over the whole series (their look-back), forecasts for the bars in range only.
-    const ml::Dataset data = dataset_for(meta, bars.series);
+    const ml::Dataset data = dataset_for(meta, series);
     const auto& ts = data.ts;
     const auto index = [&ts](auto it) {
         return static_cast<std::size_t>(it - ts.begin());
@@ -331,7 +317,7 @@ ModelForecasts model_forecasts(const Context& ctx, const std::string& model_dir,
             fmt::format(
                 "{} has no out-of-sample bars{}: the model trained and "
                 "validated on the bars before {}",
-                bars.meta.key.symbol,
+                series.meta().key.symbol,
                 market.start_date.empty() && market.end_date.empty() ? "" : " in the date range",
                 format_iso(Timestamp(meta.test_start))));
     }
@@ -342,8 +328,8 @@ ModelForecasts model_forecasts(const Context& ctx, const std::string& model_dir,
             e -= 0.5;  // a probability of a rise
         }
     }
-    out.series.name = bars.meta.key.symbol;
-    out.series.stored = std::move(bars.series);
+    out.series.name = series.meta().key.symbol;
+    out.series.stored = std::move(series);
     out.series.view = out.series.stored->view().slice(first, end - first);
     out.model = {{"dir", model_dir},
                  {"kind", meta.model.kind},
