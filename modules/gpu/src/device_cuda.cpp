@@ -36,6 +36,9 @@ Result<DeviceReport> query_devices() {
     if (const cudaError_t e = cudaGetDeviceCount(&count); e != cudaSuccess) {
         return cuda_error(e, "cudaGetDeviceCount");
     }
+    // Reading free memory makes each device current in turn: the caller's choice comes back.
+    int current = 0;
+    cudaGetDevice(&current);
     for (int i = 0; i < count; ++i) {
         cudaDeviceProp prop{};
         if (const cudaError_t e = cudaGetDeviceProperties(&prop, i); e != cudaSuccess) {
@@ -56,6 +59,7 @@ Result<DeviceReport> query_devices() {
         }
         report.devices.push_back(std::move(d));
     }
+    cudaSetDevice(current);
     if (report.devices.empty()) {
         return cuda_error(cudaErrorNoDevice, "");
     }

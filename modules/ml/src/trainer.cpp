@@ -223,22 +223,30 @@ Result<torch::Device> resolve_device(const std::string& name) {
     return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
 }
 
+// Switches bf16 autocast on CUDA on or off; the API changed in libtorch 2.4.
+void set_cuda_bf16_autocast(bool on) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    at::autocast::set_autocast_enabled(at::kCUDA, on);
+    if (on) {
+        at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+    }
+#else
+    at::autocast::set_enabled(on);
+    if (on) {
+        at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+    }
+#endif
+}
+
 // bf16 autocast on CUDA for the forward pass and the loss while it lives, like
 // `with torch.autocast("cuda", torch.bfloat16)`; nothing when `on` is false.
 class CudaBf16Autocast {
 public:
     explicit CudaBf16Autocast(bool on) : on_(on) {
-        if (!on_) {
-            return;
+        if (on_) {
+            set_cuda_bf16_autocast(true);
+            at::autocast::increment_nesting();
         }
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-        at::autocast::set_autocast_enabled(at::kCUDA, true);
-        at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
-#else
-        at::autocast::set_enabled(true);
-        at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-#endif
-        at::autocast::increment_nesting();
     }
     ~CudaBf16Autocast() {
         if (!on_) {
@@ -247,11 +255,7 @@ public:
         if (at::autocast::decrement_nesting() == 0) {
             at::autocast::clear_cache();  // the bf16 copies of this step's weights
         }
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-        at::autocast::set_autocast_enabled(at::kCUDA, false);
-#else
-        at::autocast::set_enabled(false);
-#endif
+        set_cuda_bf16_autocast(false);
     }
     CudaBf16Autocast(const CudaBf16Autocast&) = delete;
     CudaBf16Autocast& operator=(const CudaBf16Autocast&) = delete;
