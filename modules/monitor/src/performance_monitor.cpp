@@ -29,16 +29,22 @@ PerformanceMonitor::~PerformanceMonitor() {
     stop();
 }
 
+bool PerformanceMonitor::join_sampler() {
+    if (!thread_.joinable()) {
+        return false;
+    }
+    {
+        const std::lock_guard lock(mutex_);
+        stop_requested_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+    return true;
+}
+
 void PerformanceMonitor::start(std::chrono::milliseconds interval) {
     const std::lock_guard control(control_);
-    if (thread_.joinable()) {
-        {
-            const std::lock_guard lock(mutex_);
-            stop_requested_ = true;
-        }
-        wake_.notify_all();
-        thread_.join();
-    }
+    join_sampler();
     {
         const std::lock_guard lock(mutex_);
         stop_requested_ = false;
@@ -51,15 +57,9 @@ void PerformanceMonitor::start(std::chrono::milliseconds interval) {
 
 void PerformanceMonitor::stop() {
     const std::lock_guard control(control_);
-    if (!thread_.joinable()) {
+    if (!join_sampler()) {
         return;
     }
-    {
-        const std::lock_guard lock(mutex_);
-        stop_requested_ = true;
-    }
-    wake_.notify_all();
-    thread_.join();
     const std::lock_guard lock(mutex_);
     running_ = false;
 }

@@ -105,6 +105,9 @@ public:
 private:
     void run(std::chrono::milliseconds interval);
     void sample_once(ProcessSampler& sampler, bool first);
+    /// Asks the sampler thread to stop and waits for it; true if one was running. Callers hold
+    /// control_.
+    bool join_sampler();
 
     std::string nvml_library_;
     Timers timers_;
