@@ -103,26 +103,10 @@ void EquityStats::finish(double annualization, double risk_free, Metrics& out) c
     }
 }
 
-void TradeStats::add(const Trade& trade) noexcept {
-    ++trades_;
-    net_sum_ += trade.net_pnl;
-    commission_sum_ += trade.commission;
-    if (trade.net_pnl > 0) {
-        ++wins_;
-        win_sum_ += trade.net_pnl;
-    } else if (trade.net_pnl < 0) {
-        ++losses_;
-        loss_sum_ += trade.net_pnl;
-    }
-    best_ = std::max(best_, trade.net_pnl);
-    worst_ = std::min(worst_, trade.net_pnl);
-    bars_sum_ += static_cast<double>(trade.exit_bar - trade.entry_bar);
-}
-
 void TradeStats::finish(Metrics& out) const {
-    out.trades = trades_;
-    out.wins = wins_;
-    out.losses = losses_;
+    out.trades = sums_.trades;
+    out.wins = sums_.wins;
+    out.losses = sums_.losses;
     out.win_rate.reset();
     out.profit_factor.reset();
     out.avg_win.reset();
@@ -131,22 +115,22 @@ void TradeStats::finish(Metrics& out) const {
     out.best_trade.reset();
     out.worst_trade.reset();
     out.avg_trade_bars.reset();
-    if (trades_ == 0) {
+    if (sums_.trades == 0) {
         return;
     }
-    const auto n = static_cast<double>(trades_);
-    out.win_rate = static_cast<double>(wins_) / n;
-    if (losses_ > 0) {
-        out.profit_factor = win_sum_ / -loss_sum_;
-        out.avg_loss = loss_sum_ / static_cast<double>(losses_);
+    const auto n = static_cast<double>(sums_.trades);
+    out.win_rate = static_cast<double>(sums_.wins) / n;
+    if (sums_.losses > 0) {
+        out.profit_factor = sums_.win_sum / -sums_.loss_sum;
+        out.avg_loss = sums_.loss_sum / static_cast<double>(sums_.losses);
     }
-    if (wins_ > 0) {
-        out.avg_win = win_sum_ / static_cast<double>(wins_);
+    if (sums_.wins > 0) {
+        out.avg_win = sums_.win_sum / static_cast<double>(sums_.wins);
     }
-    out.expectancy = net_sum_ / n;
-    out.best_trade = best_;
-    out.worst_trade = worst_;
-    out.avg_trade_bars = bars_sum_ / n;
+    out.expectancy = sums_.net_sum / n;
+    out.best_trade = sums_.best;
+    out.worst_trade = sums_.worst;
+    out.avg_trade_bars = sums_.bars_sum / n;
 }
 
 }  // namespace tradpal::backtest

@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <vector>
 
+#include <tradpal/backtest/detail/run_stats.hpp>
 #include <tradpal/backtest/types.hpp>
 
 namespace tradpal::backtest {
@@ -97,6 +98,16 @@ public:
         day_starts_ = day_starts;
     }
 
+    /// Statistics stepped elsewhere (the GPU sweep kernel) with the same detail::equity_step:
+    /// `state` after the last bar, the returns it pushed and the bars in a position, ready for
+    /// finish().
+    void restore(const detail::EquityState& state, std::span<const double> daily_returns,
+                 std::size_t in_position_bars) {
+        s_ = state;
+        daily_returns_.assign(daily_returns.begin(), daily_returns.end());
+        in_position_bars_ = in_position_bars;
+    }
+
     /// One bar (or one timeline step of a portfolio) at its close.
     void observe(std::int64_t ts, double equity, bool in_position) {
         step(s_, ts, equity);
@@ -164,9 +175,7 @@ public:
     }
 
     /// The UTC day number of a time (days since 1970-01-01, rounding down).
-    static std::int64_t utc_day(std::int64_t ts) noexcept {
-        return ts / kNanosPerDay - (ts % kNanosPerDay < 0 ? 1 : 0);
-    }
+    static std::int64_t utc_day(std::int64_t ts) noexcept { return detail::utc_day(ts); }
 
     std::size_t bars() const noexcept { return s_.bars; }
     double last_equity() const noexcept { return s_.last_equity; }
@@ -182,54 +191,13 @@ public:
     void finish(double annualization, double risk_free, Metrics& out) const;
 
 private:
-    static constexpr std::int64_t kNanosPerDay = 86'400'000'000'000;
     static constexpr std::size_t kBlock = 8;  // bars valued together by observe_range
 
-    /// Everything a bar updates, in one plain struct so that a loop can keep it in registers.
-    struct State {
-        std::int64_t next_day_ns = std::numeric_limits<std::int64_t>::min();
-        bool in_day = false;
-        double day_reference = 0;
-        std::int64_t first_ns = 0;
-        std::int64_t last_ns = 0;
-        double last_equity = 0;
-        double closed_days_equity = 0;  // sum of the closing equity of each finished day
-        std::size_t bars = 0;
-        // Drawdown: the deepest point since the current peak; its percentage is computed when
-        // the peak is left behind (x -> 100 * (peak - x) / peak is monotone in x, so the deepest
-        // point gives the bar-by-bar maximum exactly).
-        double peak = -std::numeric_limits<double>::infinity();
-        double trough = std::numeric_limits<double>::infinity();
-        std::size_t peak_bar = 0;
-        std::int64_t peak_ns = 0;
-        double max_drawdown_pct = 0;
-        std::size_t max_drawdown_bars = 0;
-        std::int64_t max_drawdown_ns = 0;
-    };
+    using State = detail::EquityState;
 
     [[gnu::always_inline]] void step(State& s, std::int64_t ts, double equity) {
-        if (ts >= s.next_day_ns) [[unlikely]] {
-            start_day(s, ts);
-        }
-        s.last_equity = equity;
-        s.last_ns = ts;
-        if (equity >= s.peak) {
-            if (equity > s.peak) [[unlikely]] {
-                raise_peak(s, equity);
-            }
-            // A drawdown run ends where equity is back at its running maximum.
-            if (s.bars - s.peak_bar > s.max_drawdown_bars) {
-                s.max_drawdown_bars = s.bars - s.peak_bar;
-            }
-            if (ts - s.peak_ns > s.max_drawdown_ns) {
-                s.max_drawdown_ns = ts - s.peak_ns;
-            }
-            s.peak_bar = s.bars;
-            s.peak_ns = ts;
-        } else if (equity < s.trough) {
-            s.trough = equity;
-        }
-        ++s.bars;
+        PushReturn push{&daily_returns_};
+        detail::equity_step(s, ts, equity, push);
     }
 
     /// The first day start at or after bar i, capped at `end` (`end` without a calendar).
@@ -240,32 +208,12 @@ private:
         return day_cursor_ < day_starts_.size() ? std::min(day_starts_[day_cursor_], end) : end;
     }
 
-    /// The first bar of a UTC day: the previous day's return is complete. (Only the returns
-    /// vector is touched through memory, so `s` can stay in registers around it.)
-    void start_day(State& s, std::int64_t ts) {
-        if (s.in_day) {
-            daily_returns_.push_back(s.last_equity / s.day_reference - 1);
-            s.closed_days_equity += s.last_equity;
-            s.day_reference = s.last_equity;
-        } else {
-            s.in_day = true;
-            s.first_ns = ts;
-            s.peak_ns = ts;  // drawdown runs are measured from the first bar on
-        }
-        s.next_day_ns = (utc_day(ts) + 1) * kNanosPerDay;
-    }
-
-    /// A new running maximum: settles the drawdown of the peak being left.
-    static void raise_peak(State& s, double equity) noexcept {
-        if (s.trough < s.peak) {
-            const double drawdown = 100 * (s.peak - s.trough) / s.peak;
-            if (drawdown > s.max_drawdown_pct) {
-                s.max_drawdown_pct = drawdown;
-            }
-        }
-        s.peak = equity;
-        s.trough = equity;
-    }
+    /// Where a finished day's return goes. (Only the returns vector is touched through memory,
+    /// so the state can stay in registers around it.)
+    struct PushReturn {
+        std::vector<double>* returns;
+        void operator()(double r) const { returns->push_back(r); }
+    };
 
     double start_value_;
     State s_;
@@ -281,23 +229,18 @@ std::vector<std::size_t> day_starts(std::span<const std::int64_t> ts);
 /// Trade statistics, fed one closed trade at a time.
 class TradeStats {
 public:
-    void add(const Trade& trade) noexcept;
+    TradeStats() = default;
+    /// Sums gathered elsewhere (the GPU sweep kernel) with the same detail::TradeSums::add.
+    explicit TradeStats(const detail::TradeSums& sums) noexcept : sums_(sums) {}
+
+    void add(const Trade& trade) noexcept { sums_.add(trade); }
     /// Fees of the closed trades so far.
-    double commission() const noexcept { return commission_sum_; }
+    double commission() const noexcept { return sums_.commission_sum; }
     /// Fills the trade fields of `out`.
     void finish(Metrics& out) const;
 
 private:
-    std::size_t trades_ = 0;
-    std::size_t wins_ = 0;
-    std::size_t losses_ = 0;
-    double win_sum_ = 0;
-    double loss_sum_ = 0;
-    double net_sum_ = 0;
-    double best_ = -std::numeric_limits<double>::infinity();
-    double worst_ = std::numeric_limits<double>::infinity();
-    double bars_sum_ = 0;
-    double commission_sum_ = 0;
+    detail::TradeSums sums_;
 };
 
 }  // namespace tradpal::backtest

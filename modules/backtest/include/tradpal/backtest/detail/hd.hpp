@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: Apache-2.0
+// TRADPAL_HD marks a function that the CPU code calls and that a CUDA kernel calls too (the
+// per-bar arithmetic of the simulator, shared so that the GPU sweep gives the same bits).
+// Under nvcc it is __host__ __device__; for the C++ compiler it is nothing.
+#pragma once
+
+#if defined(__CUDACC__)
+#define TRADPAL_HD __host__ __device__
+#define TRADPAL_HD_INLINE __host__ __device__ __forceinline__
+#else
+#define TRADPAL_HD
+#define TRADPAL_HD_INLINE [[gnu::always_inline]] inline
+#endif
