@@ -103,14 +103,4 @@ inline OpenTrade open_trade_of(const TradeTracker& tracker, std::uint32_t symbol
     return open;
 }
 
-/// Completes the metrics of a run from its statistics; both engines end here.
-inline void finish_metrics(Metrics& m, const EquityStats& equity, const TradeStats& trades,
-                           double open_fees, double traded_value, const Config& config) {
-    equity.finish(config.annualization, config.risk_free, m);
-    trades.finish(m);
-    m.total_commission = trades.commission() + open_fees;
-    const double mean_equity = equity.mean_equity();
-    m.turnover = mean_equity > 0 ? traded_value / mean_equity : 0;
-}
-
 }  // namespace tradpal::backtest::detail

@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <vector>
 
+#include <tradpal/backtest/config.hpp>
 #include <tradpal/backtest/detail/run_stats.hpp>
 #include <tradpal/backtest/types.hpp>
 
@@ -242,5 +243,19 @@ public:
 private:
     detail::TradeSums sums_;
 };
+
+namespace detail {
+
+/// Completes the metrics of a run from its statistics; both engines (and the GPU sweep) end here.
+inline void finish_metrics(Metrics& m, const EquityStats& equity, const TradeStats& trades,
+                           double open_fees, double traded_value, const Config& config) {
+    equity.finish(config.annualization, config.risk_free, m);
+    trades.finish(m);
+    m.total_commission = trades.commission() + open_fees;
+    const double mean_equity = equity.mean_equity();
+    m.turnover = mean_equity > 0 ? traded_value / mean_equity : 0;
+}
+
+}  // namespace detail
 
 }  // namespace tradpal::backtest

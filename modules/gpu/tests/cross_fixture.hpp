@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: Apache-2.0
+// Runs of the GPU sweep next to the CPU simulator on the same synthetic bars, and a check
+// that two Metrics are the same numbers to the bit.
+#pragma once
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <tradpal/backtest/signals.hpp>
+#include <tradpal/backtest/simulator.hpp>
+#include <tradpal/core/bar_series.hpp>
+#include <tradpal/core/timeframe.hpp>
+#include <tradpal/data_testing/helpers.hpp>
+#include <tradpal/gpu/sweep.hpp>
+
+namespace tradpal::gpu::testing {
+
+namespace bt = tradpal::backtest;
+
+inline void expect_same(double x, double y, const char* what) {
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(x), std::bit_cast<std::uint64_t>(y))
+        << what << ": " << x << " vs " << y;
+}
+
+inline void expect_same(const std::optional<double>& x, const std::optional<double>& y,
+                        const char* what) {
+    ASSERT_EQ(x.has_value(), y.has_value()) << what;
+    if (x) {
+        expect_same(*x, *y, what);
+    }
+}
+
+/// Every field of `gpu` equals the one of `cpu`, bit for bit.
+inline void expect_same(const bt::Metrics& gpu, const bt::Metrics& cpu) {
+#define TRADPAL_SAME(field) expect_same(gpu.field, cpu.field, #field)
+#define TRADPAL_EQ(field) EXPECT_EQ(gpu.field, cpu.field) << #field
+    TRADPAL_SAME(start_value);
+    TRADPAL_SAME(final_value);
+    TRADPAL_SAME(total_return);
+    TRADPAL_SAME(annual_return);
+    TRADPAL_SAME(annual_volatility);
+    TRADPAL_SAME(sharpe);
+    TRADPAL_SAME(sortino);
+    TRADPAL_SAME(calmar);
+    TRADPAL_SAME(daily_skewness);
+    TRADPAL_SAME(daily_kurtosis);
+    TRADPAL_SAME(max_drawdown_pct);
+    TRADPAL_EQ(max_drawdown_bars);
+    TRADPAL_EQ(max_drawdown_ns);
+    TRADPAL_EQ(bars);
+    TRADPAL_EQ(days);
+    TRADPAL_SAME(exposure);
+    TRADPAL_SAME(turnover);
+    TRADPAL_SAME(total_commission);
+    TRADPAL_EQ(trades);
+    TRADPAL_EQ(wins);
+    TRADPAL_EQ(losses);
+    TRADPAL_SAME(win_rate);
+    TRADPAL_SAME(profit_factor);
+    TRADPAL_SAME(avg_win);
+    TRADPAL_SAME(avg_loss);
+    TRADPAL_SAME(expectancy);
+    TRADPAL_SAME(best_trade);
+    TRADPAL_SAME(worst_trade);
+    TRADPAL_SAME(avg_trade_bars);
+    TRADPAL_EQ(start_ns);
+    TRADPAL_EQ(end_ns);
+#undef TRADPAL_SAME
+#undef TRADPAL_EQ
+}
+
+/// Configs the GPU takes: the default, fills at the close, costs of every kind, each sizing
+/// mode but RiskAtr.
+inline std::vector<bt::Config> gpu_configs() {
+    std::vector<bt::Config> configs(5);
+    configs[1].fill_price = bt::FillPrice::Close;
+    configs[2].costs.slippage_bps = 3;
+    configs[2].costs.commission_fixed = 1.5;
+    configs[3].sizing.mode = bt::SizingMode::FixedQuantity;
+    configs[3].sizing.quantity = 7;
+    configs[4].sizing.mode = bt::SizingMode::FixedCash;
+    configs[4].sizing.cash_amount = 25000;
+    configs[4].costs.commission = 0;
+    return configs;
+}
+
+/// Simple and exponential averages of a few periods over `bars`, and every run of pairs of
+/// them (fast < slow, either kind) x configs x long-only or with shorts.
+struct CrossCase {
+    BarSeries series;
+    std::vector<std::vector<double>> lines;
+    CrossBatch batch;
+
+    CrossCase(std::size_t n, std::uint64_t seed, Timeframe timeframe)
+        : series(data_testing::synthetic_ohlcv(n, seed, timeframe)) {
+        const BarSeriesView bars = series.view();
+        for (const bool ema : {false, true}) {
+            for (const int period : {3, 8, 21, 50}) {
+                std::vector<double> line(bars.size());
+                (ema ? bt::signals::ema : bt::signals::sma)(bars.close(), period, line);
+                lines.push_back(std::move(line));
+            }
+        }
+        batch.symbols = {bars};
+        for (const auto& line : lines) {
+            batch.lines.emplace_back(line);
+        }
+        batch.configs = gpu_configs();
+        const auto count = static_cast<std::uint32_t>(lines.size());
+        for (std::uint32_t a = 0; a < count; ++a) {
+            for (std::uint32_t b = 0; b < count; ++b) {
+                if (a % 4 >= b % 4) {
+                    continue;  // fast period below slow, as sma_cross asks
+                }
+                for (std::uint32_t c = 0; c < batch.configs.size(); ++c) {
+                    for (const bool shorts : {false, true}) {
+                        batch.runs.push_back({0, a, b, c, shorts});
+                    }
+                }
+            }
+        }
+    }
+
+    /// What the CPU simulator gives for run k.
+    bt::Metrics cpu(std::size_t k, bt::SimulationWorkspace& workspace) const {
+        const CrossRun& run = batch.runs[k];
+        return bt::simulate_cross_metrics(series.view(), batch.lines[run.a], batch.lines[run.b],
+                                          run.allow_short, {}, batch.configs[run.config], {},
+                                          workspace);
+    }
+};
+
+}  // namespace tradpal::gpu::testing
