@@ -11,6 +11,7 @@
 
 #include <tradpal/backtest/signals.hpp>
 #include <tradpal/backtest/simulator.hpp>
+#include <tradpal/gpu/sweep.hpp>
 #include <tradpal/research/sweep.hpp>
 
 #include "sweep_engine.hpp"
@@ -203,6 +204,10 @@ void SweepEngine::compute(std::size_t b, std::vector<SweepRow>& out) {
             bt::signals::atr(s.bars.high(), s.bars.low(), s.bars.close(),
                              request_.config.sizing.atr_period, atr_);
         }
+        gpu_rows_.clear();
+        if (options_.device != SweepDevice::Cpu && !gpu_off_) {
+            run_gpu(s);
+        }
     }
     const std::size_t count = block_size(b);
     std::vector<std::optional<SweepRow>> rows(count);
@@ -212,6 +217,10 @@ void SweepEngine::compute(std::size_t b, std::vector<SweepRow>& out) {
         const auto slot = static_cast<std::size_t>(j);
         const PreparedSet& p = prepared_[first + slot];
         if (!p.spec) {
+            continue;
+        }
+        if (first + slot < gpu_rows_.size() && gpu_rows_[first + slot]) {
+            rows[slot] = SweepRow{symbol, request_.sets[first + slot], *gpu_rows_[first + slot]};
             continue;
         }
         try {
@@ -231,6 +240,73 @@ void SweepEngine::compute(std::size_t b, std::vector<SweepRow>& out) {
             out.push_back(*rows[slot]);
         }
     }
+}
+
+void SweepEngine::run_gpu(const bt::SymbolSeries& s) {
+    // Lines: one per (kind, period) that the GPU sets use, from the shared memo.
+    std::vector<std::pair<bool, int>> keys;
+    std::vector<std::size_t> taken;
+    for (std::size_t k = 0; k < prepared_.size(); ++k) {
+        const PreparedSet& p = prepared_[k];
+        if (!p.spec) {
+            continue;
+        }
+        if (p.spec->name() != "sma_cross" ||
+            !gpu::cross_unsupported(p.config, p.spec->protection()).empty()) {
+            ++outcome_.gpu_fallback;
+            continue;
+        }
+        const bool ema = p.spec->get("ma") != 0;
+        keys.emplace_back(ema, p.spec->integer("fast"));
+        keys.emplace_back(ema, p.spec->integer("slow"));
+        taken.push_back(k);
+    }
+    if (taken.empty()) {
+        return;
+    }
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    std::vector<std::shared_ptr<const std::vector<double>>> lines(keys.size());
+#pragma omp parallel for schedule(dynamic, 1) num_threads(workers_)
+    for (std::int64_t j = 0; j < static_cast<std::int64_t>(keys.size()); ++j) {
+        const auto& [ema, period] = keys[static_cast<std::size_t>(j)];
+        lines[static_cast<std::size_t>(j)] = memo_->average(ema, period, s.bars.close());
+    }
+    gpu::CrossBatch batch;
+    batch.symbols = {s.bars};
+    for (const auto& line : lines) {
+        batch.lines.emplace_back(*line);
+    }
+    const auto line_of = [&](bool ema, int period) {
+        const auto at =
+            std::lower_bound(keys.begin(), keys.end(), std::pair<bool, int>(ema, period));
+        return static_cast<std::uint32_t>(at - keys.begin());
+    };
+    for (const std::size_t k : taken) {
+        const bt::StrategySpec& spec = *prepared_[k].spec;
+        const bool ema = spec.get("ma") != 0;
+        batch.configs.push_back(prepared_[k].config);
+        batch.runs.push_back(
+            {0, line_of(ema, spec.integer("fast")), line_of(ema, spec.integer("slow")),
+             static_cast<std::uint32_t>(batch.configs.size() - 1), spec.allow_short()});
+    }
+    const auto backend =
+        options_.device == SweepDevice::GpuHostLoop ? gpu::Backend::HostLoop : gpu::Backend::Device;
+    auto metrics = gpu::simulate_cross_batch(batch, backend, options_.gpu_device);
+    if (!metrics) {
+        if (metrics.error().code != ErrorCode::Unavailable) {
+            throw Exception(metrics.error());
+        }
+        // No device (or it failed): this symbol and the next ones run on the CPU.
+        gpu_off_ = true;
+        outcome_.gpu_unavailable = metrics.error().message;
+        return;
+    }
+    gpu_rows_.resize(prepared_.size());
+    for (std::size_t j = 0; j < taken.size(); ++j) {
+        gpu_rows_[taken[j]] = (*metrics)[j];
+    }
+    outcome_.gpu_evaluated += taken.size();
 }
 
 void SweepEngine::consume(const SweepRow& row, const RowSink& sink) {

@@ -75,6 +75,12 @@ private:
     std::size_t symbol_ = 0;
     std::unique_ptr<backtest::AverageMemo> memo_;
     std::vector<double> atr_;
+    /// With a GPU device: the metrics of the current symbol's sets that it ran, by set slot.
+    std::vector<std::optional<backtest::Metrics>> gpu_rows_;
+    bool gpu_off_ = false;  // no device (said once in outcome_.gpu_unavailable)
+
+    /// Runs the current symbol's sets that the GPU takes there, into gpu_rows_.
+    void run_gpu(const backtest::SymbolSeries& s);
 };
 
 }  // namespace tradpal::research::detail

@@ -42,9 +42,11 @@ struct Market {
 };
 
 std::vector<SweepRow> all_rows(const Market& market, const SweepRequest& request, int threads,
-                               SweepOutcome* outcome = nullptr) {
+                               SweepOutcome* outcome = nullptr,
+                               SweepDevice device = SweepDevice::Cpu) {
     std::vector<SweepRow> rows;
     SweepOptions options;
+    options.device = device;
     options.metric = parse_metric("sharpe").value();
     options.threads = threads;
     options.top = 5;
@@ -125,6 +127,50 @@ TEST(Sweep, RowsAndTopDoNotDependOnTheThreads) {
         EXPECT_EQ(one.top[k].set, sorted[k].set) << k;
         EXPECT_EQ(one.top[k].symbol, sorted[k].symbol) << k;
         EXPECT_EQ(three.top[k].set, one.top[k].set) << k;
+    }
+}
+
+TEST(Sweep, GpuRowsAreTheCpuRowsAndTheRestFallsBack) {
+    // The GPU path with the device threads' code run on the host: the same rows, in the same
+    // order; sets with a stop loss go to the CPU and are counted.
+    const Market market;
+    const SweepRequest request =
+        request_of(grid_of({"fast=3:15:4", "slow=10:40:10", "ma=sma,ema", "stop_loss=0,0.02"}),
+                   {"allow_short=1"});
+    SweepOutcome cpu;
+    SweepOutcome gpu;
+    const auto rows_cpu = all_rows(market, request, 2, &cpu);
+    const auto rows_gpu = all_rows(market, request, 2, &gpu, SweepDevice::GpuHostLoop);
+    ASSERT_EQ(rows_cpu.size(), rows_gpu.size());
+    for (std::size_t k = 0; k < rows_cpu.size(); ++k) {
+        EXPECT_EQ(rows_gpu[k].symbol, rows_cpu[k].symbol);
+        EXPECT_EQ(rows_gpu[k].set, rows_cpu[k].set);
+        EXPECT_EQ(rows_gpu[k].metrics.final_value, rows_cpu[k].metrics.final_value) << k;
+        EXPECT_EQ(rows_gpu[k].metrics.trades, rows_cpu[k].metrics.trades) << k;
+        EXPECT_EQ(rows_gpu[k].metrics.sharpe, rows_cpu[k].metrics.sharpe) << k;
+    }
+    EXPECT_EQ(gpu.gpu_evaluated + gpu.gpu_fallback, rows_cpu.size());
+    EXPECT_EQ(gpu.gpu_evaluated, gpu.gpu_fallback);  // half the sets have a stop loss
+    EXPECT_TRUE(gpu.gpu_unavailable.empty());
+    ASSERT_EQ(gpu.top.size(), cpu.top.size());
+    for (std::size_t k = 0; k < cpu.top.size(); ++k) {
+        EXPECT_EQ(gpu.top[k].set, cpu.top[k].set) << k;
+    }
+}
+
+TEST(Sweep, GpuWithoutADeviceRunsEverythingOnTheCpu) {
+    const Market market;
+    const SweepRequest request = request_of(grid_of({"fast=3:9:3", "slow=20:30:10"}));
+    SweepOutcome cpu;
+    SweepOutcome gpu;
+    const auto rows_cpu = all_rows(market, request, 2, &cpu);
+    const auto rows_gpu = all_rows(market, request, 2, &gpu, SweepDevice::Gpu);
+    ASSERT_EQ(rows_cpu.size(), rows_gpu.size());
+    for (std::size_t k = 0; k < rows_cpu.size(); ++k) {
+        EXPECT_EQ(rows_gpu[k].metrics.final_value, rows_cpu[k].metrics.final_value) << k;
+    }
+    if (gpu.gpu_evaluated == 0) {
+        EXPECT_FALSE(gpu.gpu_unavailable.empty());  // and says why
     }
 }
 

@@ -44,10 +44,22 @@ struct SweepRequest {
     backtest::Config config;
 };
 
+/// Where the sets run.
+enum class SweepDevice {
+    Cpu,
+    /// sma_cross sets without protective orders or risk_atr sizing on the CUDA device (the
+    /// gpu module), the others on the CPU; all on the CPU when there is no device.
+    Gpu,
+    /// As Gpu, with the device threads' code run by a host loop (tests without a device).
+    GpuHostLoop,
+};
+
 struct SweepOptions {
     RankMetric metric;
     std::size_t top = 20;
     int threads = 0;  ///< 0: all cores
+    SweepDevice device = SweepDevice::Cpu;
+    std::optional<int> gpu_device;  ///< the CUDA device (default: the most free memory)
 };
 
 /// One (symbol, parameter set) result.
@@ -68,6 +80,11 @@ struct SweepOutcome {
     /// Sharpe ratio is above 0 once the number of trials is accounted for (empty when it has
     /// no Sharpe ratio).
     std::optional<double> best_deflated_sharpe;
+    /// With a GPU device: the (symbol, set) pairs the GPU ran, the pairs it left to the CPU
+    /// (a strategy or an option it does not take), and why the GPU ran nothing, if so.
+    std::uint64_t gpu_evaluated = 0;
+    std::uint64_t gpu_fallback = 0;
+    std::string gpu_unavailable;
 };
 
 /// Called with every row, in (symbol, set) order.
