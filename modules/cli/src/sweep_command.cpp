@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <iostream>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -37,6 +38,8 @@ struct SweepArgs {
     std::string out;
     std::string heatmap;
     bool mpi = false;
+    bool gpu = false;
+    std::optional<int> gpu_device;
     std::string optimizer = "grid";
     research::GeneticOptions genetic;
 };
@@ -226,6 +229,14 @@ int run_sweep_here(Context& ctx, SweepArgs& a, const research::MpiSession* sessi
     options.metric = metric;
     options.top = a.top;
     options.threads = ctx.threads();
+    if (a.gpu) {
+        if (a.optimizer == "grid" && session == nullptr) {
+            options.device = research::SweepDevice::Gpu;
+            options.gpu_device = a.gpu_device;
+        } else {
+            std::cerr << "note: --gpu runs grid sweeps without --mpi; this one runs on the CPU\n";
+        }
+    }
     const auto started = std::chrono::steady_clock::now();
     research::SweepOutcome outcome;
     {
@@ -253,6 +264,18 @@ int run_sweep_here(Context& ctx, SweepArgs& a, const research::MpiSession* sessi
     const std::uint64_t sets_run = a.optimizer == "genetic"
                                        ? (outcome.evaluated + outcome.skipped) / series.size()
                                        : request.sets.size();
+    if (options.device == research::SweepDevice::Gpu && writer) {
+        if (!outcome.gpu_unavailable.empty()) {
+            std::cerr << fmt::format("note: no GPU ({}): the sweep ran on the CPU\n",
+                                     outcome.gpu_unavailable);
+        } else if (outcome.gpu_fallback > 0) {
+            std::cerr << fmt::format(
+                "note: {} of {} runs ran on the CPU (the GPU takes sma_cross without protective "
+                "orders or risk_atr sizing)\n",
+                with_commas(outcome.gpu_fallback),
+                with_commas(outcome.gpu_fallback + outcome.gpu_evaluated));
+        }
+    }
     if (!writer) {
         return 0;
     }
@@ -521,6 +544,12 @@ void add_sweep_command(CLI::App& app, std::vector<Command>& commands) {
     c->add_option("--heatmap", a.heatmap,
                   "With two --grid axes: write an SVG heat-map of the --metric over them (first "
                   "symbol)");
+    c->add_flag("--gpu", a.gpu,
+                "Run the sma_cross sets on the CUDA device (the same metrics as the CPU); sets "
+                "it does not take (other strategies, protective orders, risk_atr sizing) run on "
+                "the CPU, and all of them when there is no device, each with a one-line note");
+    c->add_option("--gpu-device", a.gpu_device,
+                  "With --gpu: the CUDA device (default: the one with the most free memory)");
     add_execution_options(*c, a.execution);
     commands.push_back({c, [args](Context& ctx) {
                             return run_sweep_command(ctx, *args);
