@@ -2,10 +2,14 @@
 # SPDX-License-Identifier: Apache-2.0
 # The GPU check, in one go of under 8 minutes on a GPU machine as cloud images come: CUDA 13,
 # g++ 13, CMake, PyTorch 2.x with its libtorch, none of Debian's -dev packages.
-#   1. builds the modules that need no more than that (TRADPAL_MODULES=core;gpu;indicators;ml;monitor)
-#      against PyTorch's libtorch, with tests and benchmarks;
-#   2. runs the whole test suite of that build, the gpu-labelled tests included;
-#   3. prints the training and inference benchmarks of TradPal and of PyTorch eager
+#   1. builds the modules that need no more than that
+#      (TRADPAL_MODULES=core;gpu;indicators;ml;monitor;backtest) against PyTorch's libtorch, with
+#      tests and benchmarks;
+#   2. runs the whole test suite of that build, the gpu-labelled tests included (the GPU sweep
+#      against the CPU simulator, bit for bit);
+#   3. prints the GPU sweep benchmark next to the CPU simulator on all cores (10,000 sma_cross
+#      sets x 1M bars, modules/gpu/bench);
+#   4. prints the training and inference benchmarks of TradPal and of PyTorch eager
 #      (scripts/bench_ml_pytorch.py), side by side on the same card and CPU.
 # Usage: scripts/gpu-check.sh [build-dir]   (PYTHON=python3, STEPS=40, QUICK=1 skips the CPU rows)
 # Everything printed is also written to $OUT/gpu-check.log when OUT is set.
@@ -35,7 +39,7 @@ stage "configure"
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
 cmake -S . -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
-  -DTRADPAL_MODULES="core;gpu;indicators;ml;monitor" -DTRADPAL_WITH_TORCH=ON -DTRADPAL_WITH_CUDA=ON \
+  -DTRADPAL_MODULES="core;gpu;indicators;ml;monitor;backtest" -DTRADPAL_WITH_TORCH=ON -DTRADPAL_WITH_CUDA=ON \
   -DTRADPAL_BUILD_TESTS=ON -DTRADPAL_BUILD_BENCHMARKS=ON \
   -DCMAKE_PREFIX_PATH="$torch_prefix"
 
@@ -48,11 +52,15 @@ stage "tests (all of this build; the gpu-labelled ones need the card)"
 ctest --test-dir "$build" -j 8 --output-on-failure --timeout 180 -LE gpu || failed=1
 ctest --test-dir "$build" --output-on-failure --timeout 180 -L gpu | tee "$build/gpu-tests.txt" ||
   failed=1
-# A skipped gpu test means libtorch saw no usable CUDA device: say so rather than pass quietly.
+# A skipped gpu test means libtorch (or the CUDA runtime) saw no usable CUDA device: say so
+# rather than pass quietly.
 if grep -q "Skipped" "$build/gpu-tests.txt"; then
-  echo "WARNING: gpu tests were skipped: libtorch sees no usable CUDA device"
+  echo "WARNING: gpu tests were skipped: no usable CUDA device"
   failed=1
 fi
+
+stage "GPU sweep (device, transfers included) next to the CPU simulator on $(nproc) cores"
+timeout 300 "$build/modules/gpu/tradpal_gpu_bench" --benchmark_counters_tabular=true || failed=1
 
 bench="$build/modules/ml/tradpal_ml_bench"
 stage "TradPal (C++) on the GPU, fp32"
