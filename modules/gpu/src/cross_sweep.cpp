@@ -46,14 +46,6 @@ bt::Metrics finish_run(const detail::CrossState& state, std::span<const double> 
     return m;
 }
 
-Result<int> pick_device(std::optional<int> requested) {
-    auto report = query_devices();
-    if (!report) {
-        return report.error();
-    }
-    return choose_device(report->devices, requested);
-}
-
 }  // namespace
 
 std::string_view cross_unsupported(const bt::Config& config,
@@ -110,7 +102,7 @@ Result<std::vector<bt::Metrics>> simulate_cross_batch(const CrossBatch& batch, B
                               states[static_cast<std::size_t>(j)]);
         }
     } else {
-        auto chosen = pick_device(device);
+        auto chosen = usable_device(device);
         if (!chosen) {
             return chosen.error();
         }

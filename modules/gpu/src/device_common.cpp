@@ -6,6 +6,14 @@
 
 namespace tradpal::gpu {
 
+Result<int> usable_device(std::optional<int> requested) {
+    auto report = query_devices();
+    if (!report) {
+        return report.error();
+    }
+    return choose_device(report->devices, requested);
+}
+
 Result<int> choose_device(const std::vector<DeviceInfo>& devices, std::optional<int> requested) {
     if (devices.empty()) {
         return fail(ErrorCode::Unavailable, "no CUDA device");

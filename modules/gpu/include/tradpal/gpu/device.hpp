@@ -38,6 +38,16 @@ Result<DeviceReport> query_devices();
 /// Unavailable when `devices` is empty.
 Result<int> choose_device(const std::vector<DeviceInfo>& devices, std::optional<int> requested);
 
+/// choose_device() over query_devices(): the device a batch of GPU work runs on. Errors:
+/// those of both.
+Result<int> usable_device(std::optional<int> requested);
+
+/// Where a batch of GPU work (sweep.hpp, indicators.hpp) runs.
+enum class Backend {
+    Device,    ///< the CUDA device (query_devices, choose_device)
+    HostLoop,  ///< the threads' code in a loop on the host, on all cores (tests, no device)
+};
+
 /// 13000 -> "13.0", 12040 -> "12.4".
 std::string cuda_version_text(int version);
 

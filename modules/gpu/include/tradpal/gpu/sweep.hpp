@@ -19,6 +19,7 @@
 #include <tradpal/backtest/types.hpp>
 #include <tradpal/core/bar_series.hpp>
 #include <tradpal/core/result.hpp>
+#include <tradpal/gpu/device.hpp>
 
 namespace tradpal::gpu {
 
@@ -44,12 +45,6 @@ struct CrossBatch {
 /// caller runs it on the CPU), or an empty view when it can.
 std::string_view cross_unsupported(const backtest::Config& config,
                                    const backtest::Protection& protection) noexcept;
-
-/// Where a batch runs.
-enum class Backend {
-    Device,    ///< the CUDA device (query_devices, choose_device)
-    HostLoop,  ///< the threads' code in a loop on the host, on all cores (tests, no device)
-};
 
 /// The metrics of every run of `batch`, in its order. `device`: the CUDA device to use (else
 /// the one with the most free memory). Errors: Unavailable (no toolkit, driver or device, or

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
-// The GPU sweep's device side: one upload of the bars and lines, one thread per run
+// The device side of the GPU sweep and of the batch indicators (one .cu file: nvcc is the
+// slow part of a CI build). The sweep: one upload of the bars and lines, one thread per run
 // (run_cross of cross_kernel.hpp, compiled with -fmad=false), one download of the states and
-// daily returns. Device memory is freed on every path.
+// daily returns. The indicators: one upload of the columns, one thread per (series,
+// indicator) (run_indicator of indicator_kernels.hpp), one download of the outputs. Device
+// memory is freed on every path.
 #include <string>
 #include <vector>
 
 #include <cuda_runtime_api.h>
 
 #include "cross_launch.hpp"
+#include "indicator_launch.hpp"
 
 namespace tradpal::gpu::detail {
 namespace {
@@ -24,6 +28,16 @@ __global__ void cross_kernel(const CrossBars* symbols, const double* const* line
     run_cross(symbols[run.symbol], lines[run.a], lines[run.b], params[run.params],
               returns + run.returns_offset, state);
     states[k] = state;
+}
+
+__global__ void indicator_kernel(const SeriesColumns* series, const IndicatorTask* tasks,
+                                 std::size_t count, double* out) {
+    const std::size_t k = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (k >= count) {
+        return;
+    }
+    const IndicatorTask task = tasks[k];
+    run_indicator(series[task.series], task.indicator, out + task.out_offset);
 }
 
 /// Device buffers of one launch, freed together.
@@ -139,6 +153,54 @@ Result<void> launch_cross(const CrossLaunch& launch, int device, std::span<Cross
             e != cudaSuccess) {
             return DeviceMemory::error("cudaMemcpy", e);
         }
+    }
+    return {};
+}
+
+Result<void> launch_indicators(std::span<const SeriesColumns> series,
+                               std::span<const IndicatorTask> tasks, int device,
+                               std::span<double> out) {
+    if (const cudaError_t e = cudaSetDevice(device); e != cudaSuccess) {
+        return DeviceMemory::error("cudaSetDevice", e);
+    }
+    DeviceMemory memory;
+    std::vector<SeriesColumns> columns;
+    for (const SeriesColumns& host : series) {
+        SeriesColumns copy = host;
+        auto close = memory.upload(std::span<const double>(host.close, host.n));
+        auto high = memory.upload(std::span<const double>(host.high, host.high ? host.n : 0));
+        auto low = memory.upload(std::span<const double>(host.low, host.low ? host.n : 0));
+        if (!close || !high || !low) {
+            return !close ? close.error() : !high ? high.error() : low.error();
+        }
+        copy.close = *close;
+        copy.high = *high;
+        copy.low = *low;
+        columns.push_back(copy);
+    }
+    auto d_series = memory.upload(std::span<const SeriesColumns>(columns));
+    auto d_tasks = memory.upload(tasks);
+    auto d_out = memory.allocate<double>(out.size());
+    if (!d_series || !d_tasks || !d_out) {
+        return fail(ErrorCode::Unavailable,
+                    "gpu indicators: the device has not enough free memory for this batch");
+    }
+    if (tasks.empty()) {
+        return {};
+    }
+    constexpr unsigned kThreads = 64;
+    const auto blocks = static_cast<unsigned>((tasks.size() + kThreads - 1) / kThreads);
+    indicator_kernel<<<blocks, kThreads>>>(*d_series, *d_tasks, tasks.size(), *d_out);
+    if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess) {
+        return DeviceMemory::error("kernel launch", e);
+    }
+    if (const cudaError_t e = cudaDeviceSynchronize(); e != cudaSuccess) {
+        return DeviceMemory::error("kernel", e);
+    }
+    if (const cudaError_t e =
+            cudaMemcpy(out.data(), *d_out, out.size_bytes(), cudaMemcpyDeviceToHost);
+        e != cudaSuccess) {
+        return DeviceMemory::error("cudaMemcpy", e);
     }
     return {};
 }
