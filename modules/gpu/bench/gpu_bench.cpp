@@ -3,8 +3,11 @@
 // 100 fast x 100 slow simple averages (10,000 sets) over 1M one-minute bars. The GPU time
 // includes the upload of the bars and lines, the kernel, the download and the finishing of
 // the metrics; the lines are computed once beforehand (BM_HostLines times that).
-//   tradpal_gpu_bench [--benchmark_filter=...]   (TRADPAL_BENCH_BARS, TRADPAL_BENCH_SIDE: the
-//   bars and the periods per side, default 1000000 and 100; scripts/gpu-check.sh runs it)
+// The batch indicators (sma 20, ema 12, rsi 14, atr 14, bbands 20, macd 12/26/9) over 100
+// series of 1M bars on the GPU (transfers included) next to modules/indicators on one core.
+//   tradpal_gpu_bench [--benchmark_filter=...]   (TRADPAL_BENCH_BARS, TRADPAL_BENCH_SIDE,
+//   TRADPAL_BENCH_SERIES: the bars, the periods per side and the indicator series, default
+//   1000000, 100 and 100; scripts/gpu-check.sh runs it)
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -16,7 +19,11 @@
 #include <tradpal/backtest/simulator.hpp>
 #include <tradpal/data_testing/helpers.hpp>
 #include <tradpal/gpu/device.hpp>
+#include <tradpal/gpu/indicators.hpp>
 #include <tradpal/gpu/sweep.hpp>
+#include <tradpal/indicators/ma.hpp>
+#include <tradpal/indicators/momentum.hpp>
+#include <tradpal/indicators/volatility.hpp>
 
 namespace {
 
@@ -117,6 +124,76 @@ void BM_HostLines(benchmark::State& state) {
     }
 }
 BENCHMARK(BM_HostLines)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+
+/// The series of the indicator benchmarks, built once.
+struct Market {
+    std::vector<tradpal::BarSeries> bars;
+    std::vector<gpu::IndicatorSeries> series;
+    std::vector<gpu::BatchIndicator> indicators = {
+        {gpu::IndicatorKind::Sma, 20},    {gpu::IndicatorKind::Ema, 12},
+        {gpu::IndicatorKind::Rsi, 14},    {gpu::IndicatorKind::Atr, 14},
+        {gpu::IndicatorKind::Bbands, 20}, {gpu::IndicatorKind::Macd, 12, 26, 9}};
+
+    Market() {
+        const std::size_t count = env_or("TRADPAL_BENCH_SERIES", 100);
+        const std::size_t n = env_or("TRADPAL_BENCH_BARS", 1'000'000);
+        bars.resize(count);
+#pragma omp parallel for schedule(dynamic, 1)
+        for (std::int64_t k = 0; k < static_cast<std::int64_t>(count); ++k) {
+            bars[static_cast<std::size_t>(k)] = tradpal::data_testing::synthetic_ohlcv(
+                n, 100 + static_cast<std::uint64_t>(k), tradpal::Timeframe("1m"));
+        }
+        for (const tradpal::BarSeries& b : bars) {
+            const tradpal::BarSeriesView v = b.view();
+            series.push_back({v.high(), v.low(), v.close()});
+        }
+    }
+};
+
+const Market& market() {
+    static const Market instance;
+    return instance;
+}
+
+void BM_GpuIndicators(benchmark::State& state) {
+    const Market& m = market();
+    if (auto devices = gpu::query_devices(); !devices) {
+        state.SkipWithError(devices.error().message.c_str());
+        return;
+    }
+    for (auto _ : state) {
+        auto out = gpu::batch_indicators(m.series, m.indicators);
+        if (!out) {
+            state.SkipWithError(out.error().message.c_str());
+            return;
+        }
+        benchmark::DoNotOptimize(out->data());
+    }
+    state.counters["series"] = static_cast<double>(m.series.size());
+}
+BENCHMARK(BM_GpuIndicators)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+void BM_CpuIndicatorsOneCore(benchmark::State& state) {
+    namespace ind = tradpal::indicators;
+    const Market& m = market();
+    const std::size_t n = m.series.empty() ? 0 : m.series[0].close.size();
+    std::vector<double> a(n);
+    std::vector<double> b(n);
+    std::vector<double> c(n);
+    for (auto _ : state) {
+        for (const gpu::IndicatorSeries& s : m.series) {
+            ind::sma(s.close, 20, a);
+            ind::ema(s.close, 12, a);
+            ind::rsi(s.close, 14, a);
+            ind::atr(s.high, s.low, s.close, 14, a);
+            ind::bbands(s.close, 20, 2, 2, ind::MaType::Sma, a, b, c);
+            ind::macd(s.close, 12, 26, 9, a, b, c);
+            benchmark::DoNotOptimize(a.data());
+        }
+    }
+    state.counters["series"] = static_cast<double>(m.series.size());
+}
+BENCHMARK(BM_CpuIndicatorsOneCore)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
 
 }  // namespace
 
