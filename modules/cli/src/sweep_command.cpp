@@ -230,7 +230,9 @@ int run_sweep_here(Context& ctx, SweepArgs& a, const research::MpiSession* sessi
     options.top = a.top;
     options.threads = ctx.threads();
     if (a.gpu) {
-        if (a.optimizer == "grid" && session == nullptr) {
+        if (!ctx.settings.values.gpu.enabled) {
+            std::cerr << "note: [gpu] enabled = false: the sweep runs on the CPU\n";
+        } else if (a.optimizer == "grid" && session == nullptr) {
             options.device = research::SweepDevice::Gpu;
             options.gpu_device = a.gpu_device;
         } else {
