@@ -7,8 +7,9 @@
 #      tests and benchmarks;
 #   2. runs the whole test suite of that build, the gpu-labelled tests included (the GPU sweep
 #      against the CPU simulator, bit for bit);
-#   3. prints the GPU sweep benchmark next to the CPU simulator on all cores (10,000 sma_cross
-#      sets x 1M bars, modules/gpu/bench);
+#   3. prints the GPU benchmarks (modules/gpu/bench): the sweep next to the CPU simulator on all
+#      cores (10,000 sma_cross sets x 1M bars), the batch indicators next to one CPU core (six
+#      indicators x 100 series x 1M bars);
 #   4. prints the training and inference benchmarks of TradPal and of PyTorch eager
 #      (scripts/bench_ml_pytorch.py), side by side on the same card and CPU.
 # Usage: scripts/gpu-check.sh [build-dir]   (PYTHON=python3, STEPS=40, QUICK=1 skips the CPU rows)
@@ -59,7 +60,7 @@ if grep -q "Skipped" "$build/gpu-tests.txt"; then
   failed=1
 fi
 
-stage "GPU sweep (device, transfers included) next to the CPU simulator on $(nproc) cores"
+stage "GPU sweep and indicators (transfers included) next to the CPU on the same machine"
 timeout 300 "$build/modules/gpu/tradpal_gpu_bench" --benchmark_counters_tabular=true || failed=1
 
 bench="$build/modules/ml/tradpal_ml_bench"
