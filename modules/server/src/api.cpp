@@ -2,6 +2,7 @@
 #include "api.hpp"
 
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -164,6 +165,10 @@ data::SeriesKey series_key(const Api& api, const json& sel) {
     static_cast<void>(data::sanitize_symbol(symbol).value());
     if (!source.empty()) {
         static_cast<void>(data::sanitize_source(source).value());
+    }
+    if (!source.empty() && !tf.empty()) {
+        // Fully named: one meta.json read instead of listing the store.
+        return api.store.read_meta({source, symbol, Timeframe::parse(tf).value()}).value().key;
     }
     return api.store
         .resolve(symbol, tf.empty() ? std::nullopt : std::optional(Timeframe::parse(tf).value()),
@@ -519,34 +524,53 @@ HttpResponse compute_indicators(Api& api, const HttpRequest& req) {
     if (!doc.contains("series")) {
         bad_request("give 'series' {source, symbol, timeframe} or 'bars' {ts, open, ...}");
     }
-    const LoadedSeries s = load_series(api, doc);
+    const data::SeriesKey series = series_key(api, doc.at("series"));
     const std::int64_t asked = int_field(doc, "limit", 0);
     const bool tail = bool_field(doc, "tail", false);
-    if (asked == 0 && s.rows.size() > static_cast<std::size_t>(api.limits().max_bars)) {
-        bad_request(
-            fmt::format("{} bars in the range; at most {} per request: narrow the range "
-                        "or give limit (with tail for the last ones)",
-                        s.rows.size(), api.limits().max_bars));
-    }
-    const Page page = page_of(s.rows, asked == 0 ? s.rows.size() : checked_limit(api, asked), tail);
-    // Keys name the stored data's version, so a cached answer is never stale.
+    const auto compute = [&](const data::StoredSeries& stored) {
+        const BarSeriesView rows = in_range(stored.view(), time_bound(string_field(doc, "start")),
+                                            time_bound(string_field(doc, "end")));
+        if (rows.empty()) {
+            bad_request(fmt::format("{} has no bars in the range asked", series.to_string()));
+        }
+        if (asked == 0 && rows.size() > static_cast<std::size_t>(api.limits().max_bars)) {
+            bad_request(fmt::format(
+                "{} bars in the range; at most {} per request: narrow the range or give limit "
+                "(with tail for the last ones)",
+                rows.size(), api.limits().max_bars));
+        }
+        const Page page = page_of(rows, asked == 0 ? rows.size() : checked_limit(api, asked), tail);
+        return indicator_body(api, specs, page.rows);
+    };
+    // The key names the stored data's version and the question, so a cached answer is never
+    // stale, and a hit needs only meta.json (no mapping of the columns).
+    const data::SeriesMeta meta = api.store.read_meta(series).value();
     cache::KeyBuilder key("api");
     key.add("route", "indicators")
-        .add("bars", data::data_version(s.stored->meta()))
-        .add("first", page.rows.ts().front())
-        .add("count", static_cast<std::uint64_t>(page.rows.size()))
+        .add("bars", data::data_version(meta))
+        .add("start", string_field(doc, "start"))
+        .add("end", string_field(doc, "end"))
+        .add("limit", asked)
+        .add("tail", std::string_view(tail ? "1" : "0"))
         .add("version", std::string_view(TRADPAL_VERSION));
     std::string names;
     for (const ind::Spec& spec : specs) {
         names += spec.canonical() + ";";
     }
     key.add("specs", names);
-    const auto value = api.cache.get_or_compute(key.build(), [&] {
+    const cache::Key k = key.build();
+    if (const auto hit = api.cache.get(k)) {
+        res.body = std::string(hit->find("body")->as_text());
+        return res;
+    }
+    const data::StoredSeries stored = api.store.open(series).value();
+    res.body = compute(stored);
+    // A commit between reading meta.json and opening would put new bars under the old key.
+    if (stored.meta().version == meta.version) {
         cache::Value v;
-        v.columns.push_back(cache::Column::text("body", indicator_body(api, specs, page.rows)));
-        return v;
-    });
-    res.body = std::string(value->find("body")->as_text());
+        v.columns.push_back(cache::Column::text("body", res.body));
+        api.cache.put(k, std::move(v));
+    }
     return res;
 }
 
@@ -612,7 +636,10 @@ HttpResponse run_backtest(Api& api, const HttpRequest& req) {
     const bt::Config config = backtest_config(doc);
     const research::Engine engine = engine_of(doc);
     const bt::SymbolSeries series{s.name, s.rows};
-    const bt::BacktestResult result = research::run_one(series, spec, config, engine);
+    const auto t0 = std::chrono::steady_clock::now();
+    bt::BacktestResult result = research::run_one(series, spec, config, engine);
+    const double engine_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     auto stored = std::make_shared<StoredBacktest>();
     stored->id = random_id("bt");
@@ -620,28 +647,19 @@ HttpResponse run_backtest(Api& api, const HttpRequest& req) {
     const bt::ReportContext report{&result, std::span<const bt::SymbolSeries>(&series, 1),
                                    spec.canonical(), std::string(research::to_string(engine))};
     stored->summary = json::parse(bt::summary_json(report, -1));
-    stored->trades = json::array();
-    for (const bt::Trade& t : result.trades) {
-        stored->trades.push_back({{"symbol", result.symbols.at(t.symbol)},
-                                  {"side", bt::to_string(t.side)},
-                                  {"entry_ts", t.entry_ns},
-                                  {"exit_ts", t.exit_ns},
-                                  {"entry_time", format_iso(Timestamp(t.entry_ns))},
-                                  {"exit_time", format_iso(Timestamp(t.exit_ns))},
-                                  {"size", t.size},
-                                  {"entry_price", t.entry_price},
-                                  {"exit_price", t.exit_price},
-                                  {"gross_pnl", t.gross_pnl},
-                                  {"commission", t.commission},
-                                  {"net_pnl", t.net_pnl},
-                                  {"exit_type", role_name(t.exit_role)}});
-    }
-    const auto steps = bt::timeline(result, std::span<const bt::SymbolSeries>(&series, 1));
-    stored->ts.assign(steps.begin(), steps.end());
-    stored->equity = result.equity;
+    stored->symbol = s.name;
+    const std::size_t trades = result.trades.size();
+    stored->trades = std::move(result.trades);
+    stored->bars = s.stored;
+    stored->ts = s.rows.ts();
+    stored->equity = std::move(result.equity);
     api.backtests.add(stored);
-    return HttpResponse::json(
-        {{"id", stored->id}, {"metrics", stored->summary}, {"trades", result.trades.size()}}, 201);
+    // engine_s: the engine's own time, to tell it from the HTTP and report overhead.
+    return HttpResponse::json({{"id", stored->id},
+                               {"metrics", stored->summary},
+                               {"trades", trades},
+                               {"engine_s", engine_s}},
+                              201);
 }
 
 HttpResponse get_backtest(Api& api, const HttpRequest& req) {
@@ -653,7 +671,24 @@ HttpResponse get_backtest(Api& api, const HttpRequest& req) {
 }
 
 HttpResponse get_trades(Api& api, const HttpRequest& req) {
-    return HttpResponse::json({{"trades", api.backtests.get(req.path_params[0])->trades}});
+    const auto b = api.backtests.get(req.path_params[0]);
+    json trades = json::array();
+    for (const bt::Trade& t : b->trades) {
+        trades.push_back({{"symbol", b->symbol},
+                          {"side", bt::to_string(t.side)},
+                          {"entry_ts", t.entry_ns},
+                          {"exit_ts", t.exit_ns},
+                          {"entry_time", format_iso(Timestamp(t.entry_ns))},
+                          {"exit_time", format_iso(Timestamp(t.exit_ns))},
+                          {"size", t.size},
+                          {"entry_price", t.entry_price},
+                          {"exit_price", t.exit_price},
+                          {"gross_pnl", t.gross_pnl},
+                          {"commission", t.commission},
+                          {"net_pnl", t.net_pnl},
+                          {"exit_type", role_name(t.exit_role)}});
+    }
+    return HttpResponse::json({{"trades", trades}});
 }
 
 HttpResponse get_equity(Api& api, const HttpRequest& req) {

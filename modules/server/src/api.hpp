@@ -7,11 +7,13 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include <tradpal/backtest/types.hpp>
 #include <tradpal/cache/cache.hpp>
 #include <tradpal/data/store.hpp>
 #include <tradpal/server/http.hpp>
@@ -25,8 +27,10 @@ struct StoredBacktest {
     std::string id;
     nlohmann::json request;
     nlohmann::json summary;
-    nlohmann::json trades;
-    std::vector<std::int64_t> ts;
+    std::string symbol;
+    std::vector<backtest::Trade> trades;             ///< turned into JSON when asked for
+    std::shared_ptr<const data::StoredSeries> bars;  ///< keeps `ts` mapped
+    std::span<const std::int64_t> ts;
     std::vector<double> equity;
 };
 

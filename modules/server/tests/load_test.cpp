@@ -34,6 +34,7 @@ std::pair<std::uint64_t, std::uint64_t> hammer(int port, int clients, int second
             httplib::Client c("127.0.0.1", port);
             c.set_keep_alive(true);
             for (std::uint64_t i = 0; std::chrono::steady_clock::now() < until; ++i) {
+                const auto t0 = std::chrono::steady_clock::now();
                 const auto r = [&] {
                     switch ((i + static_cast<std::uint64_t>(t)) % 4) {
                         case 0:
@@ -48,7 +49,16 @@ std::pair<std::uint64_t, std::uint64_t> hammer(int port, int clients, int second
                 }();
                 requests.fetch_add(1);
                 if (!r || r->status != 200) {
-                    failures.fetch_add(1);
+                    if (failures.fetch_add(1) < 5) {
+                        std::cout << fmt::format(
+                            "failed: {} kind {} after {} ms\n",
+                            r ? std::to_string(r->status) + " " + r->body
+                              : httplib::to_string(r.error()),
+                            (i + static_cast<std::uint64_t>(t)) % 4,
+                            std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::steady_clock::now() - t0)
+                                .count());
+                    }
                 }
             }
         });

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <thread>
@@ -50,7 +51,8 @@ protected:
 
     void SetUp() override {
         // Access logs only when a test fails to be understood; quiet by default.
-        spdlog::set_level(spdlog::level::warn);
+        spdlog::set_level(std::getenv("TRADPAL_TEST_LOG") ? spdlog::level::info
+                                                          : spdlog::level::warn);
         const data::Store store(dir_.path() / "store");
         store_bars(store, {"csv", "BTC/USD", Timeframe("1h")},
                    data_testing::synthetic_ohlcv(2000, 7).view());
