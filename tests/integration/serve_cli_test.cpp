@@ -133,6 +133,15 @@ TEST_F(ServeCliTest, PrintsWhereItListensAndServes) {
               std::string::npos);
 }
 
+TEST_F(ServeCliTest, ConfigShowHidesTheToken) {
+    for (const char* args : {"config show", "--json config show"}) {
+        const CliRun r = tradpal(args, "TRADPAL_SERVER_TOKEN=s3cret-value-42");
+        EXPECT_EQ(r.code, 0) << r.err;
+        EXPECT_EQ(r.out.find("s3cret-value-42"), std::string::npos) << args;
+        EXPECT_NE(r.out.find("(set)"), std::string::npos) << args;
+    }
+}
+
 TEST_F(ServeCliTest, SigtermDrainsAndCancelsWhatCannotFinish) {
     {
         auto w = data::SeriesWriter::open(data::Store(store()), {"csv", "LONG", Timeframe("1h")},
