@@ -15,6 +15,8 @@
 #include <tradpal/config.hpp>
 #include <tradpal/core/file.hpp>
 #include <tradpal/core/timestamp.hpp>
+#include <tradpal/data/fetch.hpp>
+#include <tradpal/data/http.hpp>
 #include <tradpal/data/import.hpp>
 #include <tradpal/indicators/registry.hpp>
 #include <tradpal/research/multi.hpp>
@@ -444,6 +446,77 @@ HttpResponse import_csv_job(Api& api, const HttpRequest& req) {
         const data::ImportReport r = data::import_csv(api.store, key, path, o);
         return json{{"series", series_json(api.store.read_meta(key).value())},
                     {"rows_written", r.rows_written}};
+    });
+    return HttpResponse::json({{"job", job.to_json()}}, 202);
+}
+
+/// The fallback order without the store itself (a fetch adds to it), or the one source named.
+std::string fetch_order(const std::string& source, const DataSettings& settings) {
+    if (source != "auto") {
+        return source;
+    }
+    std::string order;
+    std::string_view rest = settings.fallback;
+    while (!rest.empty()) {
+        const std::size_t comma = rest.find(',');
+        const std::string_view name = rest.substr(0, comma);
+        if (name != "store") {
+            order += fmt::format("{}{}", order.empty() ? "" : ",", name);
+        }
+        rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
+    }
+    return order;
+}
+
+std::int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+HttpResponse fetch_job(Api& api, const HttpRequest& req) {
+    const json doc = api.body(req);
+    const std::string symbol = string_field(doc, "symbol");
+    static_cast<void>(data::sanitize_symbol(symbol).value());
+    const Timeframe timeframe = Timeframe::parse(string_field(doc, "timeframe", "1h")).value();
+    const Timestamp now(now_ns());
+    const Timestamp end = std::min(now, time_bound(string_field(doc, "end")).value_or(now));
+    const Timestamp start =
+        time_bound(string_field(doc, "start")).value_or(Timestamp(now.ns() - 30 * kNanosPerDay));
+    if (start >= end) {
+        bad_request(
+            fmt::format("start {} is not before the end {}", format_iso(start), format_iso(end)));
+    }
+    const DataSettings& settings = api.options.settings.data;
+    const std::string order = fetch_order(string_field(doc, "source", "auto"), settings);
+    // The sources are made now, so that a bad name is a 400 rather than a failed job.
+    auto sources =
+        data::make_sources(order, settings, api.store, std::make_shared<data::HttpClient>())
+            .value();
+    if (sources.empty()) {
+        bad_request(fmt::format("no data source to fetch from (order '{}')", order));
+    }
+    auto shared = std::make_shared<std::vector<std::unique_ptr<data::Source>>>(std::move(sources));
+    const JobInfo job = api.jobs.submit("fetch", [&api, shared, symbol, timeframe, start, end,
+                                                  now](JobControl& ctl) {
+        data::ChainOptions options;
+        options.cache = &api.cache;
+        options.ttl_api_seconds = api.options.settings.cache.ttl_api;
+        data::SourceChain chain(std::move(*shared), options);
+        // A cancel thrown from the progress callback unwinds the writer: nothing is committed.
+        const data::UpdateReport r =
+            data::update_series(api.store, chain, symbol, timeframe, start, end, now,
+                                [&](std::uint64_t, Timestamp reached) {
+                                    ctl.progress(static_cast<double>(reached.ns() - start.ns()) /
+                                                 static_cast<double>(end.ns() - start.ns()));
+                                    ctl.check();
+                                })
+                .value();
+        ctl.check();
+        return json{{"series", series_json(r.meta)},
+                    {"source", r.chain.source},
+                    {"bars_added", r.bars_added},
+                    {"up_to_date", r.up_to_date}};
     });
     return HttpResponse::json({{"job", job.to_json()}}, 202);
 }
@@ -934,6 +1007,9 @@ std::vector<Route> data_routes(Api& api) {
               get_bars, api, bars_params),
         route(Method::Post, "/v1/data/import", "data", true,
               "Import CSV text into the store (a job)", import_csv_job, api, {}, true, 202),
+        route(Method::Post, "/v1/data/fetch", "data", true,
+              "Fetch bars from the data sources into the store (a job)", fetch_job, api, {}, true,
+              202),
     };
 }
 
