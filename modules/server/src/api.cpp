@@ -571,9 +571,9 @@ std::vector<ind::Spec> parse_specs(const json& doc) {
     return specs;
 }
 
-std::string indicator_body(const Api& api, const std::vector<ind::Spec>& specs,
-                           const BarSeriesView& rows) {
-    const auto columns = ind::compute_columns(specs, ind::Inputs::from(rows), api.options.threads);
+std::string indicator_body(const std::vector<ind::Spec>& specs, const BarSeriesView& rows) {
+    // One thread: requests already run side by side on the HTTP pool (at most max_bars bars).
+    const auto columns = ind::compute_columns(specs, ind::Inputs::from(rows), 1);
     json cols = json::object();
     std::size_t c = 0;
     for (const ind::Spec& spec : specs) {
@@ -591,7 +591,7 @@ HttpResponse compute_indicators(Api& api, const HttpRequest& req) {
     HttpResponse res;
     if (doc.contains("bars")) {
         const BarSeries bars = posted_bars(api, doc["bars"]);
-        res.body = indicator_body(api, specs, bars.view());
+        res.body = indicator_body(specs, bars.view());
         return res;
     }
     if (!doc.contains("series")) {
@@ -613,7 +613,7 @@ HttpResponse compute_indicators(Api& api, const HttpRequest& req) {
                 rows.size(), api.limits().max_bars));
         }
         const Page page = page_of(rows, asked == 0 ? rows.size() : checked_limit(api, asked), tail);
-        return indicator_body(api, specs, page.rows);
+        return indicator_body(specs, page.rows);
     };
     // The key names the stored data's version and the question, so a cached answer is never
     // stale, and a hit needs only meta.json (no mapping of the columns).

@@ -294,6 +294,8 @@ TEST_F(ApiTest, RunsABacktestAndKeepsItsReport) {
     EXPECT_EQ(bad_config->status, 400);
 }
 
+// Each request of this client is a connection of its own: the one that submitted the job is
+// closed long before the job ends, which the job does not notice.
 TEST_F(ApiTest, SweepJobRunsToAResult) {
     auto c = client();
     const auto r =
