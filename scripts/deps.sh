@@ -21,6 +21,8 @@ TRADPAL_PACKAGES=(
   time unzip
   # load generator for the server's benchmarks (docs/BENCHMARKS.md, Server)
   wrk
+  # the dashboard's real-browser test (tests/browser, headless Chromium over DevTools)
+  chromium python3-websocket
 )
 
 # Installs whichever of TRADPAL_PACKAGES are missing (apt, non-interactive; sudo when not root).
