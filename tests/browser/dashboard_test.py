@@ -161,6 +161,36 @@ def painted_pixels(tools, canvas_id):
     }})()""")
 
 
+def submit_sweep(base):
+    body = {"series": {"source": "synthetic", "symbol": "BTC/USD", "timeframe": "1h"},
+            "strategy": "sma_cross", "grid": {"fast": "2:201:1", "slow": "10:509:1"}}
+    request = urllib.request.Request(base + "/v1/sweeps", data=json.dumps(body).encode(),
+                                     method="POST", headers={
+                                         "Authorization": "Bearer " + TOKEN,
+                                         "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)["job"]["id"]
+
+
+def check_jobs_panel(tools, base):
+    """Jobs submitted over the API appear in the polled panel; one is cancelled from the page."""
+    ids = [submit_sweep(base) for _ in range(3)]
+    last = ids[-1]
+    row = f"document.querySelector('#jobs tr[data-job=\"{last}\"]')"
+    tools.wait_for(f"(() => {{ const r = {row}; return Boolean(r && r.querySelector('button')); }})()",
+                   "the queued sweep with a cancel button in the jobs panel")
+    tools.evaluate(f"{row}.querySelector('button').setAttribute('id', 'cancel-last-job')")
+    tools.click("#cancel-last-job")
+    tools.wait_for(f"(() => {{ const r = {row}; return r && r.cells[1].textContent === 'cancelled'; }})()",
+                   "the cancelled sweep")
+    first = ids[0]
+    done = f"document.querySelector('#jobs tr[data-job=\"{first}\"]')"
+    tools.wait_for(f"(() => {{ const r = {done}; return r && r.cells[1].textContent === 'done' && "
+                   f"r.querySelector('.progress > div').style.width === '100%'; }})()",
+                   "the first sweep done with a full progress bar", timeout=60)
+    log(f"jobs panel: {first} done, {last} cancelled from the page")
+
+
 def run(args, workdir):
     store = os.path.join(workdir, "store")
     subprocess.run([args.tradpal, "--store", store, "-q", "data", "generate", "-s", "BTC/USD",
@@ -170,7 +200,10 @@ def run(args, workdir):
 
     server_log = open(os.path.join(workdir, "server.log"), "wb")
     env = dict(os.environ, TRADPAL_SERVER_TOKEN=TOKEN)
-    server = subprocess.Popen([args.tradpal, "--store", store, "serve", "--port", "0"], env=env,
+    # One job worker, so a second sweep waits in the queue long enough to be cancelled from the
+    # page; a short grace so SIGTERM at the end does not wait for the remaining sweeps.
+    server = subprocess.Popen([args.tradpal, "--store", store, "--set", "server.workers=1",
+                               "--set", "server.grace_s=1", "serve", "--port", "0"], env=env,
                               stdout=subprocess.PIPE, stderr=server_log)
     browser = None
     try:
@@ -265,6 +298,8 @@ def run(args, workdir):
                               f"drawdown {drawdown_pixels} px")
         log(f"backtest: {metrics['n_trades']} trades, final value {metrics['final_value']}, "
             f"equity chart {equity_pixels} painted px")
+
+        check_jobs_panel(tools, base)
 
         shot = tools.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
         os.makedirs(args.artifacts, exist_ok=True)

@@ -348,6 +348,8 @@ function seriesRef(s) {
   return {source: s.source, symbol: s.symbol, timeframe: s.timeframe};
 }
 
+const INDICATOR_WARMUP = 500;
+
 async function loadChart() {
   const s = currentSeries();
   if (!s) return;
@@ -357,9 +359,14 @@ async function loadChart() {
   state.bars = await api("GET", `/v1/series/${path}/bars?limit=${limit}&tail=1`);
   state.columns = {};
   if (state.specs.length) {
-    const result = await api("POST", "/v1/indicators",
-                             {series: seriesRef(s), specs: state.specs, limit, tail: true});
-    state.columns = result.columns;
+    // Extra bars before the visible ones so the indicators are warmed up at the left edge.
+    const result = await api("POST", "/v1/indicators", {
+      series: seriesRef(s), specs: state.specs, limit: limit + INDICATOR_WARMUP, tail: true,
+    });
+    const offset = result.ts.indexOf(state.bars.ts[0]);
+    for (const [name, values] of Object.entries(result.columns)) {
+      state.columns[name] = offset >= 0 ? values.slice(offset) : values;
+    }
   }
   state.hover = -1;
   drawCharts();
@@ -553,8 +560,9 @@ async function refreshJobs() {
   body.replaceChildren();
   for (const job of doc.jobs) {
     const row = body.insertRow();
-    row.title = job.message || "";
-    row.insertCell().textContent = `${job.kind} ${job.id}`;
+    row.dataset.job = job.id;
+    row.title = job.id + (job.message ? ": " + job.message : "");
+    row.insertCell().textContent = `${job.kind} …${job.id.slice(-6)}`;
     row.insertCell().textContent = job.state;
     const bar = document.createElement("div");
     bar.className = "progress";
