@@ -161,9 +161,9 @@ def painted_pixels(tools, canvas_id):
     }})()""")
 
 
-def submit_sweep(base):
+def submit_sweep(base, grid):
     body = {"series": {"source": "synthetic", "symbol": "BTC/USD", "timeframe": "1h"},
-            "strategy": "sma_cross", "grid": {"fast": "2:201:1", "slow": "10:509:1"}}
+            "strategy": "sma_cross", "grid": grid}
     request = urllib.request.Request(base + "/v1/sweeps", data=json.dumps(body).encode(),
                                      method="POST", headers={
                                          "Authorization": "Bearer " + TOKEN,
@@ -172,23 +172,31 @@ def submit_sweep(base):
         return json.load(response)["job"]["id"]
 
 
+def job_row(job_id):
+    return f"document.querySelector('#jobs tr[data-job=\"{job_id}\"]')"
+
+
 def check_jobs_panel(tools, base):
     """Jobs submitted over the API appear in the polled panel; one is cancelled from the page."""
-    ids = [submit_sweep(base) for _ in range(3)]
-    last = ids[-1]
-    row = f"document.querySelector('#jobs tr[data-job=\"{last}\"]')"
-    tools.wait_for(f"(() => {{ const r = {row}; return Boolean(r && r.querySelector('button')); }})()",
-                   "the queued sweep with a cancel button in the jobs panel")
-    tools.evaluate(f"{row}.querySelector('button').setAttribute('id', 'cancel-last-job')")
-    tools.click("#cancel-last-job")
-    tools.wait_for(f"(() => {{ const r = {row}; return r && r.cells[1].textContent === 'cancelled'; }})()",
-                   "the cancelled sweep")
-    first = ids[0]
-    done = f"document.querySelector('#jobs tr[data-job=\"{first}\"]')"
-    tools.wait_for(f"(() => {{ const r = {done}; return r && r.cells[1].textContent === 'done' && "
+    small = submit_sweep(base, {"fast": "2:20:1", "slow": "10:40:1"})
+    tools.wait_for(f"(() => {{ const r = {job_row(small)}; return Boolean(r) && "
+                   f"r.cells[1].textContent === 'done' && "
                    f"r.querySelector('.progress > div').style.width === '100%'; }})()",
-                   "the first sweep done with a full progress bar", timeout=60)
-    log(f"jobs panel: {first} done, {last} cancelled from the page")
+                   "a small sweep done with a full progress bar", timeout=60)
+
+    # Three large sweeps on one worker: the last waits behind the others. The test refreshes the
+    # panel itself (the page's own poll is every 2 s) so the cancel does not race a fast machine.
+    big = {"fast": "2:201:1", "slow": "10:509:1"}
+    last = [submit_sweep(base, big) for _ in range(3)][-1]
+    tools.evaluate("refreshJobs()")
+    button = f"{job_row(last)}.querySelector('button')"
+    if not tools.evaluate(f"Boolean({job_row(last)} && {button})"):
+        raise TestFailure(f"no cancel button for the queued sweep {last}")
+    tools.evaluate(f"{button}.id = 'cancel-last-job'")
+    tools.click("#cancel-last-job")
+    tools.wait_for(f"(() => {{ const r = {job_row(last)}; return Boolean(r) && "
+                   f"r.cells[1].textContent === 'cancelled'; }})()", "the cancelled sweep")
+    log(f"jobs panel: {small} done, {last} cancelled from the page")
 
 
 def run(args, workdir):
