@@ -15,8 +15,8 @@ if(TRADPAL_FULL_BUILD)
   # Data sources: HTTP (libcurl4-openssl-dev) and JSON bodies (libsimdjson-dev).
   find_package(CURL REQUIRED)
   find_package(simdjson REQUIRED)
-  # Loopback fake API servers in the data sources' tests (libcpp-httplib-dev); tests only.
-  pkg_check_modules(HTTPLIB QUIET IMPORTED_TARGET cpp-httplib)
+  # HTTP (libcpp-httplib-dev): the server module, and fake API servers in the data sources' tests.
+  pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
   # Cache values: compression (libzstd-dev, liblz4-dev).
   pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
   pkg_check_modules(LZ4 REQUIRED IMPORTED_TARGET liblz4)

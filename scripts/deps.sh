@@ -19,6 +19,10 @@ TRADPAL_PACKAGES=(
   # comparisons with the Python tools users know, Python bindings, test helpers
   python3-pandas python3-numpy python3-h5py python3-pytest python3-dev pybind11-dev
   time unzip
+  # load generator for the server's benchmarks (docs/BENCHMARKS.md, Server)
+  wrk
+  # the dashboard's real-browser test (tests/browser, headless Chromium over DevTools)
+  chromium python3-websocket
 )
 
 # Installs whichever of TRADPAL_PACKAGES are missing (apt, non-interactive; sudo when not root).

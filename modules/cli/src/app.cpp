@@ -169,6 +169,7 @@ int run(int argc, char** argv) {
     add_walkforward_command(app, commands);
     add_ml_commands(app, commands);
     add_gpu_commands(app, commands);
+    add_serve_command(app, commands);
     add_demo_command(app, commands);
     add_bench_command(app, commands);
 

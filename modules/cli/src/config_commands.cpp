@@ -12,6 +12,15 @@
 namespace tradpal::cli {
 namespace {
 
+/// What `config show` prints for a setting: a secret says only whether it is set.
+std::string shown_value(const Settings& values, const SettingInfo& info, const std::string& key) {
+    std::string value = get_setting(values, key).value();
+    if (info.secret && !value.empty()) {
+        return "(set)";
+    }
+    return value;
+}
+
 int run_config_show(Context& ctx) {
     const LoadedSettings& s = ctx.settings;
     if (ctx.json) {
@@ -19,7 +28,7 @@ int run_config_show(Context& ctx) {
         for (const SettingInfo& info : setting_infos()) {
             const std::string key = fmt::format("{}.{}", info.section, info.key);
             const SettingSource& src = s.sources.at(key);
-            settings[key] = {{"value", get_setting(s.values, key).value()},
+            settings[key] = {{"value", shown_value(s.values, info, key)},
                              {"source", to_string(src.kind)},
                              {"detail", src.detail},
                              {"env", setting_env_name(info)}};
@@ -42,7 +51,7 @@ int run_config_show(Context& ctx) {
         if (!src.detail.empty()) {
             from += " " + src.detail;
         }
-        table.add_row({key, get_setting(s.values, key).value(), from});
+        table.add_row({key, shown_value(s.values, info, key), from});
     }
     table.print(std::cout);
     for (const auto& w : s.warnings) {

@@ -92,6 +92,7 @@ void add_backtest_command(CLI::App& app, std::vector<Command>& commands);
 void add_sweep_command(CLI::App& app, std::vector<Command>& commands);
 void add_walkforward_command(CLI::App& app, std::vector<Command>& commands);
 void add_gpu_commands(CLI::App& app, std::vector<Command>& commands);
+void add_serve_command(CLI::App& app, std::vector<Command>& commands);
 
 /// The NVML library to load: $TRADPAL_NVML_LIBRARY, else libnvidia-ml.so.1.
 std::string nvml_library();

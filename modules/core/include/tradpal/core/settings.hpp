@@ -77,6 +77,24 @@ struct MlSettings {
     std::string checkpoint_dir = "~/.local/share/tradpal/checkpoints";
 };
 
+/// [server]: `tradpal serve` (docs/API.md).
+struct ServerSettings {
+    std::string token;  ///< bearer token for changing routes; empty: they are refused
+    std::string bind = "127.0.0.1";
+    std::int64_t port = 8080;
+    std::int64_t http_threads = 64;             ///< connections served at once
+    std::int64_t workers = 2;                   ///< job worker threads
+    std::int64_t queue = 16;                    ///< jobs waiting; past it, 429
+    std::int64_t body_limit = 8 * 1024 * 1024;  ///< bytes of a request body; past it, 413
+    std::int64_t json_depth = 32;               ///< nesting of a JSON body; past it, 400
+    std::int64_t max_bars = 100'000;            ///< bars per request (returned or posted)
+    std::int64_t max_sweep_sets = 100'000;      ///< parameter sets per sweep
+    std::int64_t timeout_s = 30;                ///< reading or writing one request
+    std::int64_t job_ttl = 3600;                ///< seconds a job's result is kept
+    std::int64_t grace_s = 30;                  ///< on SIGTERM, how long running jobs may finish
+    std::int64_t backtests_kept = 32;           ///< backtest reports kept in memory
+};
+
 /// [log]: diagnostics on stderr.
 struct LogSettings {
     std::string level = "info";  ///< trace, debug, info, warn, error, off
@@ -91,6 +109,7 @@ struct Settings {
     CacheSettings cache;
     DataSettings data;
     MlSettings ml;
+    ServerSettings server;
     LogSettings log;
 };
 
@@ -99,6 +118,7 @@ struct SettingInfo {
     std::string_view section;
     std::string_view key;
     std::string_view description;
+    bool secret = false;  ///< never printed back (`config show` says only whether it is set)
 };
 
 /// All settings in display order.
