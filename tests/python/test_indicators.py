@@ -42,7 +42,7 @@ def file_stem(entry: Dict[str, Any], params: Dict[str, Any]) -> str:
 
 
 def read_table(path: Path) -> Tuple[List[str], np.ndarray]:
-    df = pd.read_csv(path)
+    df = pd.read_csv(path, float_precision="round_trip")
     return list(df.columns), df.to_numpy(dtype=np.float64)
 
 
@@ -82,7 +82,7 @@ def test_matches_the_golden_file(entry: Dict[str, Any], oracle_dir: Path) -> Non
     stem = file_stem(entry, params)
     path = oracle_dir / "visible_gbm_5000" / f"{stem}.csv" if entry["talib"] else ROOT / "testdata/golden/indicators" / f"{stem}.csv"
     assert path.exists(), path
-    bars = pd.read_csv(oracle_dir / "visible_gbm_5000.csv")
+    bars = pd.read_csv(oracle_dir / "visible_gbm_5000.csv", float_precision="round_trip")
     header, ref = read_table(path)
     assert header[1:] == entry["outputs"]
     ours = as_tuple(getattr(indicators, entry["name"])(*inputs_of(entry, bars), **params))
@@ -93,7 +93,7 @@ def test_matches_the_golden_file(entry: Dict[str, Any], oracle_dir: Path) -> Non
 
 @pytest.mark.parametrize("entry", [e for e in TABLE if e["talib"]], ids=[e["name"] for e in TABLE if e["talib"]])
 def test_talib_alias_gives_the_same_values(entry: Dict[str, Any], bars_csv: Path) -> None:
-    bars = pd.read_csv(bars_csv)
+    bars = pd.read_csv(bars_csv, float_precision="round_trip")
     columns = inputs_of(entry, bars)
     renamed = {"period": "timeperiod", "fast": "fastperiod", "slow": "slowperiod", "signal": "signalperiod", "period1": "timeperiod1", "period2": "timeperiod2", "period3": "timeperiod3"}
     params = golden_params(entry)
@@ -119,8 +119,8 @@ def test_matches_the_cli(tradpal_bin: Path, bars_csv: Path, tmp_path: Path) -> N
     text = run_cli(tradpal_bin, "indicators", "--input", str(bars_csv), "--ind", ",".join(texts), "-o", "-", "--time-format", "unix", cwd=tmp_path)
     # The header names outputs like "macd(12,26,9).signal" without quoting their commas: read
     # the values by position.
-    cli = pd.read_csv(io.StringIO(text), header=None, skiprows=1)
-    bars = pd.read_csv(bars_csv)
+    cli = pd.read_csv(io.StringIO(text), header=None, skiprows=1, float_precision="round_trip")
+    bars = pd.read_csv(bars_csv, float_precision="round_trip")
     assert len(cli) == len(bars)
     column = 1
     for entry in specs:
