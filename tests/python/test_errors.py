@@ -28,7 +28,7 @@ X = np.linspace(1, 2, 100)
         (lambda: indicators.rsi(X.reshape(10, 10)), ValueError, r"rsi: close must be one-dimensional, got shape \(10, 10\)"),
         (lambda: indicators.rsi(np.float64(3.0)), ValueError, r"rsi: close must be one-dimensional, got shape \(\)"),
         (lambda: indicators.atr(X, X[:50], X), ValueError, r"atr: input low has 50 values, the first input has 100"),
-        (lambda: indicators.rsi(X, 14, 3), TypeError, r"takes from 1 to 2 positional arguments"),
+        (lambda: indicators.rsi(X, 14, None, 3), TypeError, r"takes from 1 to 3 positional arguments"),
         (lambda: indicators.rsi(X, length=14), TypeError, r"unexpected keyword argument 'length'"),
         (lambda: talib.RSI(X, period=14), TypeError, r"unexpected keyword argument 'period'"),
         (lambda: indicators.rsi(pd.Series(["a"] * 20)), TypeError, r"rsi: close must hold numbers"),

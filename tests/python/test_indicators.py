@@ -179,3 +179,23 @@ def test_compute_by_name() -> None:
 
 def test_version() -> None:
     assert tradpal.__version__.count(".") == 2
+
+
+def test_out_arrays_are_filled_and_returned() -> None:
+    close = np.linspace(1, 3, 300) + np.sin(np.arange(300))
+    out = np.empty(300)
+    assert indicators.rsi(close, period=14, out=out) is out
+    np.testing.assert_array_equal(out, indicators.rsi(close, period=14))
+    triple = (np.empty(300), np.empty(300), np.empty(300))
+    result = indicators.macd(close, out=triple)
+    assert all(a is b for a, b in zip(result, triple))
+    for a, b in zip(result, indicators.macd(close)):
+        np.testing.assert_array_equal(a, b)
+    series = pd.Series(close, index=pd.RangeIndex(300))
+    assert indicators.sma(series, out=np.empty(300)).index.equals(series.index)
+
+
+@pytest.mark.parametrize("out", [np.empty(10), np.empty(300, dtype=np.float32), np.empty(600)[::2], (np.empty(300), np.empty(300))])
+def test_wrong_out_arrays(out: Any) -> None:
+    with pytest.raises(ValueError, match="rsi: out must"):
+        indicators.rsi(np.linspace(1, 3, 300), out=out)

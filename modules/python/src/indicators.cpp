@@ -117,7 +117,8 @@ public:
 
     /// `columns`: the inputs the indicator reads, in the order open, high, low, close, volume,
     /// time; `params`: every parameter's value in declaration order.
-    py::object compute(const py::tuple& columns, const py::tuple& params) const {
+    py::object compute(const py::tuple& columns, const py::tuple& params,
+                       const py::object& out) const {
         const ind::IndicatorInfo& info = *info_;
         if (params.size() != info.params.size()) {
             throw py::value_error(fmt::format("{} takes {} parameters, got {}", info.name,
@@ -193,9 +194,33 @@ public:
         }
         std::vector<py::array_t<double>> outputs;
         std::vector<std::span<double>> spans;
-        for (std::size_t o = 0; o < info.outputs.size(); ++o) {
-            auto& out = outputs.emplace_back(static_cast<py::ssize_t>(n));
-            spans.emplace_back(out.mutable_data(), n);
+        if (out.is_none()) {
+            for (std::size_t o = 0; o < info.outputs.size(); ++o) {
+                auto& column = outputs.emplace_back(static_cast<py::ssize_t>(n));
+                spans.emplace_back(column.mutable_data(), n);
+            }
+        } else {
+            // Caller-owned outputs (reused between calls: no allocation, no page faults).
+            const py::tuple given = info.outputs.size() == 1 && !py::isinstance<py::tuple>(out)
+                                        ? py::make_tuple(out)
+                                        : out.cast<py::tuple>();
+            if (given.size() != info.outputs.size()) {
+                throw py::value_error(fmt::format("{}: out must hold {} arrays, got {}", info.name,
+                                                  info.outputs.size(), given.size()));
+            }
+            for (const py::handle h : given) {
+                using Writable = py::array_t<double, py::array::c_style>;
+                if (!py::isinstance<Writable>(h) ||
+                    !py::reinterpret_borrow<py::array>(h).writeable() ||
+                    py::reinterpret_borrow<py::array>(h).ndim() != 1 ||
+                    static_cast<std::size_t>(py::reinterpret_borrow<py::array>(h).size()) != n) {
+                    throw py::value_error(fmt::format(
+                        "{}: out must be writable contiguous float64 arrays of {} values",
+                        info.name, n));
+                }
+                auto& column = outputs.emplace_back(py::reinterpret_borrow<Writable>(h));
+                spans.emplace_back(column.mutable_data(), n);
+            }
         }
         const ind::Spec spec(info, values);
         {
@@ -260,6 +285,7 @@ void bind_indicators(py::module_& m) {
         .def_property_readonly("name",
                                [](const Indicator& i) { return std::string(i.info().name); })
         .def("compute", &Indicator::compute, py::arg("columns"), py::arg("params"),
+             py::arg("out") = py::none(),
              "Computes on the input columns with the parameter values (in declaration order)");
     m.def(
         "indicator_table",

@@ -7,7 +7,7 @@ Parameters are keywords with the registry's names (``period``, ``fast``, ``matyp
 average types are names ("ema") or TA-Lib's numbers. The result is a float64 array, or a tuple
 of them for several outputs (``macd`` -> (macd, signal, hist)); pandas Series in gives Series
 out with the same index. Contiguous float64 input is read in place, other numeric input is
-converted; the computation runs without the GIL, so threads compute in parallel.
+converted; ``out=`` takes preallocated output arrays (a tuple for several outputs) to reuse; the computation runs without the GIL, so threads compute in parallel.
 
 Errors: TypeError for non-numeric input, ValueError for a wrong shape, inputs of different
 lengths or a parameter out of range (with the range in the message).
@@ -37,7 +37,7 @@ def names() -> List[str]:
     return [entry["name"] for entry in _TABLE]
 
 
-def _wrap(handle: Any, outputs: List[str], columns: Tuple[Any, ...], params: Tuple[Any, ...]) -> Any:
+def _wrap(handle: Any, outputs: List[str], columns: Tuple[Any, ...], params: Tuple[Any, ...], out: Any) -> Any:
     """The slow path: pandas Series in, Series out with the first Series' index."""
     index = None
     values = []
@@ -46,7 +46,7 @@ def _wrap(handle: Any, outputs: List[str], columns: Tuple[Any, ...], params: Tup
         if index is None:
             index = column_index
         values.append(array)
-    result = handle.compute(tuple(values), params)
+    result = handle.compute(tuple(values), params, out)
     if index is None:
         return result
     import pandas as pd
@@ -76,15 +76,15 @@ def make_function(
     renamed = input_names or {"time": "ts"}
     inputs = [_identifier(renamed.get(field, field)) for field in entry["inputs"]]
     params = [param_names.get(p["name"], p["name"]) for p in entry["params"]]
-    signature = ", ".join(inputs + [f"{_identifier(p)}={_default(info)!r}" for p, info in zip(params, entry["params"])])
+    signature = ", ".join(inputs + [f"{_identifier(p)}={_default(info)!r}" for p, info in zip(params, entry["params"])] + ["out=None"])
     columns = "(" + "".join(f"{i}, " for i in inputs) + ")"
     values = "(" + "".join(f"{_identifier(p)}, " for p in params) + ")"
     fast = " and ".join(f"type({i}) is _ndarray" for i in inputs) or "True"
     source = (
         f"def {function_name}({signature}):\n"
         f"    if {fast}:\n"
-        f"        return _handle.compute({columns}, {values})\n"
-        f"    return _wrap(_handle, _outputs, {columns}, {values})\n"
+        f"        return _handle.compute({columns}, {values}, out)\n"
+        f"    return _wrap(_handle, _outputs, {columns}, {values}, out)\n"
     )
     scope: Dict[str, Any] = {
         "_handle": _tradpal.indicator(entry["name"]),
@@ -99,6 +99,7 @@ def make_function(
     for p, info in zip(params, entry["params"]):
         lines.append(f"{p}: {info['description']} ({info['kind']}, default {_default(info)!r})")
     outputs = entry["outputs"]
+    lines.append("out: arrays to write the results into (float64, the inputs' length), reused between calls")
     lines.append("Returns: " + (outputs[0] if len(outputs) == 1 else "(" + ", ".join(outputs) + ")"))
     function.__doc__ = "\n".join(lines)
     function.__module__ = __name__
