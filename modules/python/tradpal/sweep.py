@@ -63,6 +63,8 @@ def run(
         record.update(row["metrics"])
         rows.append(record)
     df = pd.DataFrame(rows)
+    if len(df):
+        df["trades"] = df["trades"].astype("int64")
     df.attrs.update({k: v for k, v in out.items() if k != "top"})
     return df
 
