@@ -1,14 +1,70 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Machine learning (train / predict with the CLI's options) needs TradPal built with libtorch
-and is not bound in this version: use ``tradpal ml train`` and ``tradpal ml predict``."""
+"""Machine learning with the options of ``tradpal train`` / ``tradpal predict`` /
+``tradpal ml evaluate``, run by the ``tradpal`` binary (the models live in libtorch, which the
+extension does not link): the binary named by TRADPAL_BIN, else ``tradpal`` on PATH. It must be
+built with libtorch (``tradpal version`` says so); otherwise these functions raise ImportError.
+
+    info = tradpal.ml.train("tradpal-data", "BTC/USD", timeframe="1h", model="lstm", epochs=20,
+                            out="models/btc-lstm")
+    forecasts = tradpal.ml.predict("tradpal-data", "models/btc-lstm")   # DataFrame
+
+Keyword options are the command's options without dashes (``seq_len=64``, ``early_stopping=5``,
+``gpu=True``); True adds a flag.
+"""
 from __future__ import annotations
 
-from typing import Any
+import io
+import json
+import os
+import shutil
+import subprocess
+from typing import Any, Dict, List
+
+import pandas as pd
 
 
-def _unavailable(*args: Any, **kwargs: Any) -> Any:
-    raise ImportError("tradpal.ml is not available from Python in this build: use the tradpal ml train / ml predict commands")
+def _binary() -> str:
+    path = os.environ.get("TRADPAL_BIN") or shutil.which("tradpal")
+    if not path:
+        raise ImportError("tradpal.ml runs the tradpal binary: set TRADPAL_BIN or put tradpal on PATH")
+    found = json.loads(subprocess.run([path, "--json", "version"], capture_output=True, text=True, check=True).stdout)
+    if not found.get("found_at_build", {}).get("libtorch"):
+        raise ImportError(f"{path} was built without libtorch: tradpal.ml is not available")
+    return path
 
 
-train = _unavailable
-predict = _unavailable
+def _options(options: Dict[str, Any]) -> List[str]:
+    out: List[str] = []
+    for name, value in options.items():
+        flag = "--" + name.replace("_", "-")
+        if value is True:
+            out.append(flag)
+        elif value is not False and value is not None:
+            out += [flag, str(value)]
+    return out
+
+
+def _run(store: "str | os.PathLike[str]", *args: str) -> str:
+    done = subprocess.run([_binary(), "--store", os.fspath(store), *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise ValueError(done.stderr.strip() or f"tradpal {args[0]} failed ({done.returncode})")
+    return done.stdout
+
+
+def train(store: "str | os.PathLike[str]", symbol: str, **options: Any) -> Dict[str, Any]:
+    """``tradpal train --json``: model_dir, device, best_epoch, history, test scores."""
+    return json.loads(_run(store, "--json", "train", "--symbol", symbol, *_options(options)))
+
+
+def predict(store: "str | os.PathLike[str]", model: "str | os.PathLike[str]", **options: Any) -> pd.DataFrame:
+    """``tradpal predict``: prediction and in_sample per bar, indexed by UTC time."""
+    text = _run(store, "predict", "--model", os.fspath(model), "--out", "-", *_options(options))
+    df = pd.read_csv(io.StringIO(text), float_precision="round_trip")
+    df.index = pd.DatetimeIndex(pd.to_datetime(df.pop("time"), utc=True), name="time")
+    df["in_sample"] = df["in_sample"].astype(bool)
+    return df
+
+
+def evaluate(store: "str | os.PathLike[str]", model: "str | os.PathLike[str]") -> Dict[str, Any]:
+    """``tradpal ml evaluate --json``: the model's and the baselines' test scores."""
+    return json.loads(_run(store, "--json", "ml", "evaluate", "--model", os.fspath(model)))
