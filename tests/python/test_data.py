@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 from pathlib import Path
 
 import numpy as np
@@ -95,3 +96,25 @@ def test_errors(tmp_path: Path, store_with_bars: data.Store) -> None:
     with pytest.raises(ValueError):
         store_with_bars.import_csv(bad, "BAD", "1d")
     assert [e["symbol"] for e in store_with_bars.list()] == ["GBM/USD"]
+
+
+def test_fetch_from_a_kaggle_file(tradpal_bin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The Kaggle source reads a local Bitstamp 1-minute file: a fetch without network.
+    kaggle = tmp_path / "bitstamp.csv"
+    start = 1_600_000_000 - 1_600_000_000 % 86400
+    lines = ["Timestamp,Open,High,Low,Close,Volume_(BTC),Volume_(Currency),Weighted_Price"]
+    for i in range(3 * 1440):
+        p = 10_000 + i
+        lines.append(f"{start + 60 * i},{p},{p + 5},{p - 5},{p + 1},1.5,{1.5 * p},{p}")
+    kaggle.write_text("\n".join(lines) + "\n")
+    monkeypatch.setenv("TRADPAL_BIN", str(tradpal_bin))
+    monkeypatch.setenv("TRADPAL_DATA_KAGGLE_PATH", str(kaggle))
+    store = data.Store(tmp_path / "store")
+    first = pd.Timestamp(start, unit="s", tz="UTC")
+    report = data.fetch(store, ["BTC/USD"], "1h", start=first.strftime("%Y-%m-%d"), end=(first + pd.Timedelta(days=2)).strftime("%Y-%m-%d"), data_source="kaggle")
+    assert "BTC/USD" in json.dumps(report)
+    df = store.read("BTC/USD", "1h", source="kaggle")
+    assert len(df) >= 24 and df.index[0] == first
+    assert df["open"].iloc[0] == 10_000 and df["close"].iloc[0] == 10_000 + 59 + 1
+    with pytest.raises(ValueError):
+        data.fetch(store, "BTC/USD", "1h", data_source="nope")

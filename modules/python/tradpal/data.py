@@ -5,14 +5,16 @@
     store.list()
     df = store.read("BTC/USD", "1h", start="2024-01-01")
 
+``fetch`` downloads through the tradpal binary (``tradpal fetch``).
 ``read`` gives open/high/low/close/volume columns that are read-only numpy views of the store's
 mapped column files (no copy; the mapping stays open while any of them is referenced) and a UTC
 DatetimeIndex with the stored nanoseconds exactly.
 """
 from __future__ import annotations
 
+import json
 import os
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterable, List, Optional
 
 import numpy as np
 import pandas as pd
@@ -91,7 +93,26 @@ def import_csv(store: "str | os.PathLike[str] | Store", path: "str | os.PathLike
     return target.import_csv(path, symbol, timeframe, **options)
 
 
-def fetch(*args: Any, **kwargs: Any) -> pd.DataFrame:
-    """Downloading from the data sources is not bound yet: use ``tradpal fetch`` and then
-    ``Store.read``."""
-    raise NotImplementedError("tradpal.data.fetch is not bound yet: run `tradpal fetch ...`, then Store(path).read(...)")
+def fetch(
+    store: "str | os.PathLike[str] | Store",
+    symbols: "str | Iterable[str]",
+    timeframe: str = "1d",
+    start: Any = None,
+    end: Any = None,
+    data_source: str = "auto",
+    **options: Any,
+) -> Dict[str, Any]:
+    """``tradpal fetch --json``: downloads bars into the store (a stored series continues after
+    its last bar), by the tradpal binary (TRADPAL_BIN or PATH: the extension does not link the
+    HTTP sources). Settings such as [data] kaggle_path come from the environment
+    (TRADPAL_DATA_KAGGLE_PATH) or the config file as for the CLI. Read the bars with
+    ``Store.read(symbol, timeframe, source=...)``."""
+    from . import _cli
+
+    root = store.root if isinstance(store, Store) else os.fspath(store)
+    names = symbols if isinstance(symbols, str) else ",".join(symbols)
+    args = ["--json", "fetch", "--symbols", names, "--timeframe", timeframe, "--data-source", data_source]
+    for flag, value in (("--start-date", start), ("--end-date", end)):
+        if value is not None:
+            args += [flag, str(value)]
+    return json.loads(_cli.run(root, *args, *_cli.options(options)))

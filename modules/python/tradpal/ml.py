@@ -16,39 +16,17 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
-import subprocess
-from typing import Any, Dict, List
+from typing import Any, Dict
 
 import pandas as pd
 
-
-def _binary() -> str:
-    path = os.environ.get("TRADPAL_BIN") or shutil.which("tradpal")
-    if not path:
-        raise ImportError("tradpal.ml runs the tradpal binary: set TRADPAL_BIN or put tradpal on PATH")
-    found = json.loads(subprocess.run([path, "--json", "version"], capture_output=True, text=True, check=True).stdout)
-    if not found.get("found_at_build", {}).get("libtorch"):
-        raise ImportError(f"{path} was built without libtorch: tradpal.ml is not available")
-    return path
-
-
-def _options(options: Dict[str, Any]) -> List[str]:
-    out: List[str] = []
-    for name, value in options.items():
-        flag = "--" + name.replace("_", "-")
-        if value is True:
-            out.append(flag)
-        elif value is not False and value is not None:
-            out += [flag, str(value)]
-    return out
+from ._cli import options as _options
+from ._cli import run as _cli_run
 
 
 def _run(store: "str | os.PathLike[str]", *args: str) -> str:
-    done = subprocess.run([_binary(), "--store", os.fspath(store), *args], capture_output=True, text=True)
-    if done.returncode != 0:
-        raise ValueError(done.stderr.strip() or f"tradpal {args[0]} failed ({done.returncode})")
-    return done.stdout
+    return _cli_run(store, *args, needs="libtorch")
+
 
 
 def train(store: "str | os.PathLike[str]", symbol: str, **options: Any) -> Dict[str, Any]:
