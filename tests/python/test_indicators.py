@@ -199,3 +199,14 @@ def test_out_arrays_are_filled_and_returned() -> None:
 def test_wrong_out_arrays(out: Any) -> None:
     with pytest.raises(ValueError, match="rsi: out must"):
         indicators.rsi(np.linspace(1, 3, 300), out=out)
+
+
+def test_time_input_from_a_datetime_index() -> None:
+    index = pd.date_range("2024-01-01", periods=3 * 1440, freq="min", tz="UTC")
+    close = pd.Series(np.linspace(100, 110, len(index)), index=index)
+    frame = pd.DataFrame({"high": close + 1, "low": close - 1, "close": close, "volume": 2.0})
+    by_index = indicators.vwap_session(frame["high"], frame["low"], frame["close"], frame["volume"], frame.index)
+    by_ns = indicators.vwap_session(*(frame[c].to_numpy() for c in ("high", "low", "close", "volume")), index.asi8)
+    np.testing.assert_array_equal(by_index.to_numpy(), by_ns)
+    by_datetime64 = indicators.vwap_session(*(frame[c].to_numpy() for c in ("high", "low", "close", "volume")), index.tz_localize(None).to_numpy())
+    np.testing.assert_array_equal(by_datetime64, by_ns)

@@ -9,7 +9,9 @@ import numpy as np
 
 def split_series(value: Any) -> Tuple[Any, Optional[Any], Optional[str]]:
     """(values, index, name): a pandas Series' numpy values (a view for float64) and its index;
-    anything else unchanged, with no index."""
+    a DatetimeIndex as int64 ns (UTC); anything else unchanged, with no index."""
+    if hasattr(value, "asi8") and hasattr(value, "tz"):
+        return value.asi8, None, None
     if hasattr(value, "index") and hasattr(value, "to_numpy") and getattr(value, "ndim", 1) == 1:
         return value.to_numpy(), value.index, getattr(value, "name", None)
     return value, None, None
