@@ -2,7 +2,6 @@
 """tradpal.indicators and tradpal.talib against TA-Lib's golden files and the CLI."""
 from __future__ import annotations
 
-import csv
 import io
 from pathlib import Path
 from typing import Any, Dict, List, Tuple

@@ -17,7 +17,7 @@ atr_period, atr_multiple, fill (next_open|close), stop_same_bar, annualization, 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional
 
 import numpy as np
@@ -78,17 +78,17 @@ def rules(entry: Optional[str], exit: Optional[str], short_entry: Optional[str],
 @dataclass
 class BacktestResult:
     """metrics: the CLI's ``backtest --json`` document (same keys); trades: one row per closed
-    trade; equity: account value per bar."""
+    trade; equity: account value per bar; strategy: its canonical text; warmup: bars before its
+    first signal."""
 
     metrics: Dict[str, Any]
     trades: pd.DataFrame
     equity: pd.Series
     strategy: str = ""
     warmup: int = 0
-    extra: Dict[str, Any] = field(default_factory=dict)
 
     def __repr__(self) -> str:
-        m = self.metrics.get("metrics", self.metrics)
+        m = self.metrics
         return f"BacktestResult({self.strategy}: final_value={m.get('final_value')}, sharpe={m.get('sharpe')}, trades={len(self.trades)})"
 
 
