@@ -51,6 +51,8 @@ def test_columns_are_read_only_views_of_the_mapping(store_with_bars: data.Store)
     close = df["close"].to_numpy()
     assert not close.flags.writeable
     assert not close.flags.owndata  # a view: the mapped file is its memory
+    times = df.index.asi8
+    assert not times.flags.writeable and not times.flags.owndata
     with pytest.raises(ValueError):
         close[0] = 1.0
     del df

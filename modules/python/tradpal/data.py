@@ -6,9 +6,9 @@
     df = store.read("BTC/USD", "1h", start="2024-01-01")
 
 ``fetch`` downloads through the tradpal binary (``tradpal fetch``).
-``read`` gives open/high/low/close/volume columns that are read-only numpy views of the store's
-mapped column files (no copy; the mapping stays open while any of them is referenced) and a UTC
-DatetimeIndex with the stored nanoseconds exactly.
+``read`` gives open/high/low/close/volume columns and a UTC DatetimeIndex that are read-only
+numpy views of the store's mapped column files (no copy, the stored nanoseconds exactly; the
+mapping stays open while any of them is referenced).
 """
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ _FIELDS = ("open", "high", "low", "close", "volume")
 
 
 def _utc_index(ts: np.ndarray) -> pd.DatetimeIndex:
-    return pd.DatetimeIndex(ts.view("datetime64[ns]"), name="time").tz_localize("UTC")
+    """A UTC DatetimeIndex over the int64 ns array itself (no copy)."""
+    times = pd.arrays.DatetimeArray(ts.view("datetime64[ns]"), dtype=pd.DatetimeTZDtype("ns", "UTC"), copy=False)
+    return pd.DatetimeIndex(times, name="time", copy=False)
 
 
 def _meta(entry: Dict[str, Any]) -> Dict[str, Any]:
