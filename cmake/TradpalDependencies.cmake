@@ -86,6 +86,25 @@ if(NOT TRADPAL_WITH_TORCH STREQUAL "OFF")
 endif()
 _tradpal_optional(TORCH TORCH_FOUND "libtorch")
 
+# Python bindings (modules/python): the full build only, as they bind data, backtest and research.
+# Debian's interpreter is the one with numpy, pandas and pytest; another python3 on PATH must not
+# be picked up, so /usr/bin/python3 is the default unless Python3_EXECUTABLE says otherwise.
+if(NOT TRADPAL_FULL_BUILD)
+  set(TRADPAL_HAS_PYTHON OFF)
+  message(STATUS "tradpal: Python bindings: off (a subset build)")
+else()
+  if(NOT TRADPAL_WITH_PYTHON STREQUAL "OFF")
+    if(NOT Python3_EXECUTABLE AND EXISTS /usr/bin/python3)
+      set(Python3_EXECUTABLE /usr/bin/python3)
+    endif()
+    find_package(Python3 QUIET COMPONENTS Interpreter Development.Module)
+    if(Python3_FOUND)
+      find_package(pybind11 CONFIG QUIET)
+    endif()
+  endif()
+  _tradpal_optional(PYTHON pybind11_FOUND "Python bindings (pybind11)")
+endif()
+
 if(TRADPAL_BUILD_TESTS)
   find_package(GTest QUIET)
   if(NOT GTest_FOUND)

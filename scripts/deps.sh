@@ -18,6 +18,7 @@ TRADPAL_PACKAGES=(
   libtorch-dev libopenblas-dev libopenmpi-dev openmpi-bin
   # comparisons with the Python tools users know, Python bindings, test helpers
   python3-pandas python3-numpy python3-h5py python3-pytest python3-dev pybind11-dev
+  python3-setuptools python3-wheel python3-build python3-venv
   time unzip
   # load generator for the server's benchmarks (docs/BENCHMARKS.md, Server)
   wrk
