@@ -9,7 +9,7 @@ target_compile_options(tradpal_warnings INTERFACE
 
 # Sanitizers apply to every target (third-party headers included) so ASan sees all allocations.
 if(TRADPAL_SANITIZE)
-  add_compile_options($<$<COMPILE_LANGUAGE:C,CXX>:-fsanitize=address,undefined -fno-omit-frame-pointer
-                      -fno-sanitize-recover=undefined>)
+  add_compile_options(
+    "$<$<COMPILE_LANGUAGE:C,CXX>:-fsanitize=address,undefined;-fno-omit-frame-pointer;-fno-sanitize-recover=undefined>")
   add_link_options(-fsanitize=address,undefined)
 endif()
