@@ -228,7 +228,7 @@ TEST_F(CliTest, IndicatorsAgreeOverAFileAndOverTheStore) {
     const std::string text = read_text_file(from_file).value();
     EXPECT_EQ(text, read_text_file(from_store).value());
     EXPECT_THAT(text,
-                ::testing::StartsWith("timestamp,sma(20),t3(5,0.7)\n2020-01-01T00:00:00Z,,\n"));
+                ::testing::StartsWith("timestamp,sma(20),\"t3(5,0.7)\"\n2020-01-01T00:00:00Z,,\n"));
     // Row 20 (line 21) is the first SMA(20) value; T3(5) starts at row 24.
     std::vector<std::string> lines;
     for (std::size_t start = 0; start < text.size();) {

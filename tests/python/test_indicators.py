@@ -116,15 +116,17 @@ def test_matches_the_cli(tradpal_bin: Path, bars_csv: Path, tmp_path: Path) -> N
     specs = [e for e in TABLE if "time" not in e["inputs"]]
     texts = [e["golden"] for e in specs]
     text = run_cli(tradpal_bin, "indicators", "--input", str(bars_csv), "--ind", ",".join(texts), "-o", "-", "--time-format", "unix", cwd=tmp_path)
-    # The header names outputs like "macd(12,26,9).signal" without quoting their commas: read
-    # the values by position.
-    cli = pd.read_csv(io.StringIO(text), header=None, skiprows=1, float_precision="round_trip")
+    # Output names such as "macd(12,26,9).signal" are quoted in the header.
+    cli = pd.read_csv(io.StringIO(text), float_precision="round_trip")
     bars = pd.read_csv(bars_csv, float_precision="round_trip")
     assert len(cli) == len(bars)
     column = 1
     for entry in specs:
         ours = as_tuple(getattr(indicators, entry["name"])(*inputs_of(entry, bars), **golden_params(entry)))
         for o, name in enumerate(entry["outputs"]):
+            spec = entry["golden"]
+            expected = spec if len(entry["outputs"]) == 1 else f"{spec}.{name}"
+            assert cli.columns[column] == expected
             ref = cli.iloc[:, column].to_numpy(np.float64)
             # The CLI streams bar by bar; the batch form agrees within the golden tolerance.
             assert_close(ours[o], ref, max(entry["tolerance"], 1e-9), f"column {column} ({entry['name']}.{name})")

@@ -216,7 +216,7 @@ public:
         std::string header = "timestamp";
         for (const std::string& name : output_names(specs)) {
             header += ',';
-            header += name;
+            header += csv_field(name);
         }
         header += '\n';
         out_.write(header);

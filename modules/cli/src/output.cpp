@@ -140,6 +140,20 @@ Timestamp date_bound(const std::string& text, bool end) {
     return !end ? t : Timestamp(t.ns() + (text.size() == 10 ? kNanosPerDay : 1));
 }
 
+std::string csv_field(std::string_view text) {
+    if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+        return std::string(text);
+    }
+    std::string quoted = "\"";
+    for (const char c : text) {
+        quoted += c;
+        if (c == '"') {
+            quoted += '"';
+        }
+    }
+    return quoted + '"';
+}
+
 std::string with_commas(std::uint64_t n) {
     const std::string digits = std::to_string(n);
     std::string out;

@@ -59,6 +59,9 @@ private:
 /// Throws: tradpal::Exception (InvalidArgument) for a bad date.
 Timestamp date_bound(const std::string& text, bool end);
 
+/// `text` as one CSV field (RFC 4180): in double quotes, quotes doubled, when it holds a
+/// comma, a quote or a line break (an indicator's name: "macd(12,26,9).signal").
+std::string csv_field(std::string_view text);
 /// 1234567 -> "1,234,567".
 std::string with_commas(std::uint64_t n);
 /// Seconds as "0.42 s", "3.1 s", "2 min 05 s".

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -109,6 +110,20 @@ const IndicatorInfo* find_indicator(std::string_view name) {
         }
     }
     return nullptr;
+}
+
+bool on_price_axis(const IndicatorInfo& info, std::string_view output) {
+    // Groups mix kinds outside "overlap", so the price-level members of the others are named.
+    static constexpr std::array<std::string_view, 10> kLevels = {
+        "bbands",       "sar",     "ht_trendline", "linearreg", "vwap",
+        "vwap_session", "keltner", "donchian",     "ichimoku",  "hma"};
+    if (info.group == "overlap" || (info.group == "price" && info.name != "sum")) {
+        return true;
+    }
+    if (std::find(kLevels.begin(), kLevels.end(), info.name) != kLevels.end()) {
+        return true;
+    }
+    return info.name == "supertrend" && output == "supertrend";
 }
 
 Result<MaType> parse_ma_type(std::string_view text) {

@@ -187,23 +187,16 @@ std::size_t period_of(std::string_view canonical) {
 //    value / close.
 //  - Squared: var, in price units squared: value / close^2.
 //  - anything else (oscillators, volume, already normalized values) is kept as it is.
-// The "overlap" and "price" groups are wholly price levels; other groups mix kinds, so those
-// indicators are named one by one.
+// Levels are what the chart draws on the price axis (indicators::on_price_axis), and the
+// "price" group's sum, a multiple of the price.
 enum class Scale { None, Level, Spread, Squared };
 Scale scale_of(const indicators::IndicatorInfo& info, std::string_view output) {
-    static constexpr std::array<std::string_view, 10> kLevel = {
-        "bbands",       "sar",     "ht_trendline", "linearreg", "vwap",
-        "vwap_session", "keltner", "donchian",     "ichimoku",  "hma"};
     static constexpr std::array<std::string_view, 7> kSpread = {
         "atr", "trange", "stddev", "linearreg_slope", "macd", "apo", "mom"};
-    const auto in = [&](const auto& names) {
-        return std::find(names.begin(), names.end(), info.name) != names.end();
-    };
-    if (info.group == "overlap" || info.group == "price" || in(kLevel) ||
-        (info.name == "supertrend" && output == "supertrend")) {
+    if (indicators::on_price_axis(info, output) || info.group == "price") {
         return Scale::Level;
     }
-    if (in(kSpread)) {
+    if (std::find(kSpread.begin(), kSpread.end(), info.name) != kSpread.end()) {
         return Scale::Spread;
     }
     return info.name == "var" ? Scale::Squared : Scale::None;

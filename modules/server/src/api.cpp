@@ -543,12 +543,19 @@ HttpResponse list_indicators(Api&, const HttpRequest&) {
                               {"max", p.max},
                               {"description", p.description}});
         }
+        json price_outputs = json::array();
+        for (std::string_view output : info.outputs) {
+            if (ind::on_price_axis(info, output)) {
+                price_outputs.push_back(output);
+            }
+        }
         all.push_back({{"name", info.name},
                        {"title", info.title},
                        {"group", info.group},
                        {"params", params},
                        {"outputs", info.outputs},
-                       {"overlay", info.group == "overlap"}});
+                       {"overlay", !price_outputs.empty()},
+                       {"price_outputs", price_outputs}});
     }
     return HttpResponse::json({{"indicators", all}});
 }

@@ -14,9 +14,7 @@
 #include <tradpal/core/file.hpp>
 #include <tradpal/monitor/performance_monitor.hpp>
 #include <tradpal/server/server.hpp>
-#if TRADPAL_SERVER_WEB
 #include <tradpal/server/web_assets.hpp>
-#endif
 
 #include "api.hpp"
 
@@ -144,11 +142,9 @@ struct Server::Impl {
         if (has("data") || has("backtest") || has("ml")) {
             add(detail::job_routes(*api));
         }
-#if TRADPAL_SERVER_WEB
         if (has("web")) {
             add(web_routes());
         }
-#endif
         for (std::size_t i = 0; i <= routes.size(); ++i) {
             metrics.push_back(std::make_unique<RouteMetrics>());
         }
@@ -190,7 +186,6 @@ struct Server::Impl {
         return out;
     }
 
-#if TRADPAL_SERVER_WEB
     std::vector<Route> web_routes() {
         const auto serve = [](std::string_view path) {
             const auto asset = web_asset(path);
@@ -202,15 +197,18 @@ struct Server::Impl {
             r.body = std::string(asset->body);
             return r;
         };
-        std::vector<Route> out(2);
+        std::vector<Route> out(3);
         out[0].pattern = "/";
         out[0].summary = "The dashboard";
         out[0].handler = [serve](const HttpRequest&) {
             return serve("/");
         };
-        out[1].pattern = "/static/{file}";
-        out[1].summary = "The dashboard's assets";
-        out[1].handler = [serve](const HttpRequest& req) {
+        out[1].pattern = "/index.html";
+        out[1].summary = "The dashboard";
+        out[1].handler = out[0].handler;
+        out[2].pattern = "/static/{file}";
+        out[2].summary = "The dashboard's assets";
+        out[2].handler = [serve](const HttpRequest& req) {
             return serve("/static/" + req.path_params[0]);
         };
         for (Route& r : out) {
@@ -218,7 +216,6 @@ struct Server::Impl {
         }
         return out;
     }
-#endif
 
     void dispatch(std::size_t index, const httplib::Request& req, httplib::Response& res) {
         t_route = index;

@@ -75,6 +75,24 @@ TEST_F(ApiTest, UnknownRouteIsJson404) {
     EXPECT_EQ(json::parse(r->body)["error"]["code"], "not_found");
 }
 
+TEST_F(ApiTest, ServesTheDashboard) {
+    auto c = client();
+    for (const char* path : {"/", "/index.html"}) {
+        const auto page = c.Get(path);
+        ASSERT_TRUE(page);
+        EXPECT_EQ(page->status, 200) << path;
+        EXPECT_EQ(page->get_header_value("Content-Type").rfind("text/html", 0), 0u) << path;
+        EXPECT_NE(page->body.find("/static/app.js"), std::string::npos) << path;
+    }
+    const auto script = c.Get("/static/app.js");
+    ASSERT_TRUE(script);
+    EXPECT_EQ(script->status, 200);
+    EXPECT_NE(script->get_header_value("Content-Type").find("javascript"), std::string::npos);
+    const auto missing = c.Get("/static/nothing.js");
+    ASSERT_TRUE(missing);
+    EXPECT_EQ(missing->status, 404);
+}
+
 TEST_F(ApiTest, ListsSeries) {
     const json doc = body(client().Get("/v1/series"));
     ASSERT_EQ(doc["series"].size(), 1U);
@@ -208,6 +226,14 @@ TEST_F(ApiTest, ListsIndicatorsAndStrategies) {
     EXPECT_EQ((*rsi)["params"][0]["name"], "period");
     EXPECT_EQ((*rsi)["params"][0]["default"], 14);
     EXPECT_EQ((*rsi)["overlay"], false);
+    const auto find = [&](std::string_view name) {
+        return *std::find_if(ind["indicators"].begin(), ind["indicators"].end(),
+                             [&](const json& i) { return i["name"] == name; });
+    };
+    // On the price axis outside the "overlap" group too; supertrend's direction is not.
+    EXPECT_EQ(find("bbands")["price_outputs"], json({"upper", "middle", "lower"}));
+    EXPECT_EQ(find("supertrend")["price_outputs"], json({"supertrend"}));
+    EXPECT_EQ(find("sum")["overlay"], false);
     const json st = body(c.Get("/v1/strategies"));
     const auto sma = std::find_if(st["strategies"].begin(), st["strategies"].end(),
                                   [](const json& s) { return s["name"] == "sma_cross"; });

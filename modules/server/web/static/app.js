@@ -221,17 +221,15 @@ function lineChart(canvas, ts, lines, fillToZero = false) {
 
 // ---- price chart and indicators -----------------------------------------------------------
 
-// Indicators on the price's scale outside the "overlap" group, which alone is marked `overlay` by
-// GET /v1/indicators: bands, channels, stops and price transforms belong on the price pane too.
-const PRICE_SCALE = new Set([
-  "bbands", "donchian", "hma", "ht_trendline", "ichimoku", "keltner", "linearreg", "max",
-  "medprice", "midpoint", "midprice", "min", "sar", "typprice", "vwap", "vwap_session", "wclprice",
-]);
-
+// A column ("sma(20)", "bbands(20,2).upper") belongs on the price pane when GET /v1/indicators
+// lists its output among the indicator's price_outputs.
 function columnIsOverlay(column) {
   const name = column.split("(")[0];
   const meta = state.indicators[name];
-  return Boolean(meta && meta.overlay) || PRICE_SCALE.has(name);
+  if (!meta) return false;
+  const dot = column.lastIndexOf(").");
+  const output = dot >= 0 ? column.slice(dot + 2) : meta.outputs[0];
+  return (meta.price_outputs || []).includes(output);
 }
 
 function drawCharts() {

@@ -85,6 +85,10 @@ struct IndicatorInfo {
 std::span<const IndicatorInfo> all_indicators();
 /// The indicator called `name` (case-insensitive), or nullptr.
 const IndicatorInfo* find_indicator(std::string_view name);
+/// Whether `output` of `info` is drawn on the price axis: in price units and tracking the
+/// price (moving averages, bands, channels, stops, price transforms such as typprice), as
+/// opposed to oscillators, volumes, spreads and sums.
+bool on_price_axis(const IndicatorInfo& info, std::string_view output);
 
 /// A parsed indicator spec: "rsi(14)", "macd(12,26,9)", "bbands(20,2,2,sma)", or just "rsi"
 /// (missing trailing parameters take their defaults).
