@@ -10,8 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <tradpal/config.hpp>
-#include <tradpal/ml/evaluate.hpp>
-#include <tradpal/ml/trainer.hpp>
+#include <tradpal/ml/pipeline.hpp>
 
 #include "context.hpp"
 #include "ml_support.hpp"
@@ -53,33 +52,7 @@ data::StoredSeries open_series(const Context& ctx, const SeriesSelector& which) 
 
 // The normalized dataset of a trained model's series, as it was built for training.
 ml::Dataset dataset_for(const ml::ModelMeta& meta, const data::StoredSeries& series) {
-    ml::Dataset data = ml::build_dataset(series.view(), meta.features, meta.label).value();
-    meta.normalizer.apply(data);
-    return data;
-}
-
-/// The first row a model forecasts out of sample: the first bar at or after its test split's
-/// start (in time, whatever the series) that has a full window behind it.
-std::size_t first_out_of_sample(const ml::ModelMeta& meta, const ml::Dataset& data) {
-    const auto at_test = std::lower_bound(data.ts.begin(), data.ts.end(), meta.test_start);
-    return std::max(data.valid.begin + meta.model.seq_len - 1,
-                    static_cast<std::size_t>(at_test - data.ts.begin()));
-}
-
-TestScores evaluate_test(const ml::Predictor& predictor, const ml::Dataset& data) {
-    const ml::Splits& splits = predictor.meta().splits;
-    const std::vector<double> predicted = predictor.predict(data, splits.test).value();
-    const auto begin = static_cast<std::ptrdiff_t>(splits.test.begin);
-    const std::span<const double> actual(data.forward_returns.data() + begin, predicted.size());
-    const std::span<const std::int64_t> ts(data.ts.data() + begin, predicted.size());
-    return {ml::score(predicted, actual, ts), ml::score_baselines(data, splits).value()};
-}
-
-json scores_json(const TestScores& e) {
-    return {{"model", ml::to_json(e.model)},
-            {"zero", ml::to_json(e.baselines.zero)},
-            {"last_return", ml::to_json(e.baselines.last_return)},
-            {"linear", ml::to_json(e.baselines.linear)}};
+    return ml::dataset_for(meta, series.view());
 }
 
 int run_train(Context& ctx, TrainArgs& a) {
@@ -153,7 +126,7 @@ int run_train(Context& ctx, TrainArgs& a) {
                              {"best_validation_loss", result.best_validation_loss},
                              {"stopped_early", result.stopped_early},
                              {"history", history},
-                             {"test", scores_json(scores)}});
+                             {"test", ml::to_json(scores)}});
         return 0;
     }
     std::cout << fmt::format("best epoch {} of {} (validation loss {:.6g}{}) on {}; saved in {}\n",
@@ -181,7 +154,7 @@ int run_predict(Context& ctx, const PredictArgs& a) {
     // Every row with a window when asked, else the out-of-sample ones; up to the last bar,
     // whose forecast has no label yet.
     const std::size_t first =
-        a.all ? data.valid.begin + meta.model.seq_len - 1 : first_out_of_sample(meta, data);
+        a.all ? ml::first_forecastable(meta, data) : ml::first_out_of_sample(meta, data);
     if (first >= data.rows) {
         throw Exception(
             ErrorCode::InvalidArgument,
@@ -220,9 +193,9 @@ int run_evaluate(Context& ctx, const std::string& model) {
             "the series changed since training; the splits are by row, so the test rows "
             "are the same bars only if bars were appended");
     }
-    const TestScores scores = evaluate_test(predictor, dataset_for(meta, series));
+    const TestScores scores = ml::evaluate_test(predictor, dataset_for(meta, series));
     if (ctx.json) {
-        Context::print_json({{"model", model}, {"test", scores_json(scores)}});
+        Context::print_json({{"model", model}, {"test", ml::to_json(scores)}});
         return 0;
     }
     print_scores(fmt::format("{} on {} {}, test split ({} samples):", meta.model.kind, meta.symbol,
@@ -255,33 +228,14 @@ void print_scores(const std::string& title, const ml::Scores& model,
                         : "The model does NOT beat every baseline on the test split (MSE).\n");
 }
 
-ml::Dataset prepare_dataset(ml::ModelMeta& meta, const BarSeriesView& bars, double train_fraction,
-                            double validation_fraction) {
-    ml::Dataset data =
-        ml::build_dataset(bars, meta.features, meta.label, meta.model.seq_len * 3).value();
-    meta.splits =
-        ml::chronological_splits(data, train_fraction, validation_fraction, meta.model.seq_len,
-                                 static_cast<std::size_t>(meta.label.horizon))
-            .value();
-    meta.normalizer = ml::Normalizer::fit(data, meta.splits.train);
-    meta.normalizer.apply(data);
-    return data;
-}
-
 ScoredModel train_and_score(ml::ModelMeta& meta, const data::StoredSeries& series,
                             double train_fraction, double validation_fraction,
                             const std::function<void(const ml::EpochStats&)>& on_epoch) {
-    meta.symbol = series.meta().key.symbol;
-    meta.timeframe = series.meta().key.timeframe.to_string();
-    meta.data_version = data::data_version(series.meta());
-    const ml::Dataset data =
-        prepare_dataset(meta, series.view(), train_fraction, validation_fraction);
-    spdlog::info("ml: {} features, {} train / {} validation / {} test samples", data.cols,
-                 meta.splits.train.size(), meta.splits.validation.size(), meta.splits.test.size());
-    ScoredModel out;
-    out.result = ml::train(data, meta, on_epoch).value();
-    out.test = evaluate_test(ml::Predictor::load(meta.train.out_dir, "cpu").value(), data);
-    return out;
+    const data::SeriesKey& key = series.meta().key;
+    return ml::train_and_score(
+        meta,
+        {series.view(), key.symbol, key.timeframe.to_string(), data::data_version(series.meta())},
+        train_fraction, validation_fraction, on_epoch);
 }
 
 ModelForecasts model_forecasts(const Context& ctx, const std::string& model_dir,
@@ -307,7 +261,7 @@ ModelForecasts model_forecasts(const Context& ctx, const std::string& model_dir,
         return static_cast<std::size_t>(it - ts.begin());
     };
     const std::size_t first = std::max(
-        first_out_of_sample(meta, data),
+        ml::first_out_of_sample(meta, data),
         index(std::lower_bound(ts.begin(), ts.end(), date_bound(market.start_date, false).ns())));
     const std::size_t end =
         index(std::lower_bound(ts.begin(), ts.end(), date_bound(market.end_date, true).ns()));

@@ -10,8 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <tradpal/data/store.hpp>
-#include <tradpal/ml/evaluate.hpp>
-#include <tradpal/ml/trainer.hpp>
+#include <tradpal/ml/pipeline.hpp>
 
 #include "backtest_inputs.hpp"
 #include "context.hpp"
@@ -30,28 +29,13 @@ struct ModelForecasts {
 ModelForecasts model_forecasts(const Context& ctx, const std::string& model_dir,
                                const MarketArgs& market);
 
-/// A model's scores on its test split, and the baselines' on the same rows.
-struct TestScores {
-    ml::Scores model;
-    ml::BaselineScores baselines;
-};
+// Training, scoring and the datasets are the ml module's (pipeline.hpp), shared with the API.
+using ml::prepare_dataset;
+using ml::ScoredModel;
+using ml::TestScores;
 
-/// A trained model and its test scores.
-struct ScoredModel {
-    ml::TrainResult result;
-    TestScores test;
-};
-
-/// The dataset `meta` trains on, as `tradpal train` builds it: the features and labels of
-/// `bars`, chronological splits (the rest after train and validation is the test split), the
-/// normalizer fitted on the training rows and applied. Sets meta.splits and meta.normalizer.
+/// ml::train_and_score on a stored series (its names and data version go into model.json).
 /// Throws: tradpal::Exception.
-ml::Dataset prepare_dataset(ml::ModelMeta& meta, const BarSeriesView& bars, double train_fraction,
-                            double validation_fraction);
-
-/// Trains `meta` (features, label, model and training settings set by the caller) on `series`
-/// as `tradpal train` does: fills in the series' names and data version, prepares the dataset,
-/// trains, then scores the saved model on the test split. Throws: tradpal::Exception.
 ScoredModel train_and_score(ml::ModelMeta& meta, const data::StoredSeries& series,
                             double train_fraction, double validation_fraction,
                             const std::function<void(const ml::EpochStats&)>& on_epoch = {});
