@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "api.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <random>
 
@@ -19,6 +22,7 @@
 #include <tradpal/data/http.hpp>
 #include <tradpal/data/import.hpp>
 #include <tradpal/indicators/registry.hpp>
+#include <tradpal/ml/pipeline.hpp>
 #include <tradpal/research/multi.hpp>
 #include <tradpal/research/sweep.hpp>
 #include <tradpal/research/walkforward.hpp>
@@ -940,6 +944,247 @@ HttpResponse submit_walkforward(Api& api, const HttpRequest& req) {
     return HttpResponse::json({{"job", job.to_json()}}, 202);
 }
 
+// --- ml --------------------------------------------------------------------------------------
+
+std::filesystem::path models_dir(const Api& api) {
+    return expand_user(api.options.settings.ml.checkpoint_dir);
+}
+
+/// A model's directory name, validated like a symbol's directory: one path component, no
+/// hidden names (training writes into hidden temporary directories).
+std::string model_name(const std::string& name) {
+    const bool ok = !name.empty() && name.size() <= 128 && name.front() != '.' &&
+                    std::all_of(name.begin(), name.end(), [](char c) {
+                        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' ||
+                               c == '_' || c == '.';
+                    });
+    if (!ok) {
+        bad_request(
+            fmt::format("model name '{}': letters, digits, '-', '_' and '.' only, not "
+                        "starting with '.'",
+                        name));
+    }
+    return name;
+}
+
+json read_model_json(const std::filesystem::path& dir) {
+    std::ifstream in(dir / "model.json");
+    json doc = json::parse(in, nullptr, false);
+    return doc.is_object() ? doc : json(nullptr);
+}
+
+/// What /v1/ml/models says about a saved model.
+json model_summary(const std::string& name, const json& m) {
+    const json model = m.value("model", json::object());
+    const json result = m.value("result", json::object());
+    return {{"name", name},
+            {"kind", model.value("kind", "")},
+            {"symbol", m.value("symbol", "")},
+            {"timeframe", m.value("timeframe", "")},
+            {"features", m.value("features", json::array())},
+            {"label", m.value("label", "")},
+            {"seq_len", model.value("seq_len", 0)},
+            {"best_epoch", result.value("best_epoch", json(nullptr))},
+            {"test", m.value("test", json(nullptr))}};
+}
+
+HttpResponse list_models(Api& api, const HttpRequest&) {
+    const std::filesystem::path root = models_dir(api);
+    std::vector<json> models;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(root, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.starts_with('.') || !entry.is_directory()) {
+            continue;
+        }
+        const json m = read_model_json(entry.path());
+        if (!m.is_null()) {  // a checkpoint directory without a finished model
+            models.push_back(model_summary(name, m));
+        }
+    }
+    std::sort(models.begin(), models.end(), [](const json& a, const json& b) {
+        return a["name"].get<std::string>() < b["name"].get<std::string>();
+    });
+    return HttpResponse::json({{"dir", root.string()}, {"models", models}});
+}
+
+constexpr const char* kNoTorch = "this TradPal was built without libtorch (README, 'ML')";
+
+std::size_t bounded(const json& doc, const char* name, std::size_t fallback, std::int64_t most) {
+    const std::int64_t v = int_field(doc, name, static_cast<std::int64_t>(fallback));
+    if (v < 1 || v > most) {
+        bad_request(fmt::format("'{}' must be within 1..{}", name, most));
+    }
+    return static_cast<std::size_t>(v);
+}
+
+/// Puts the trained model in `tmp` at `dir`, replacing a model of that name.
+void publish_model(const std::filesystem::path& tmp, const std::filesystem::path& dir) {
+    namespace fs = std::filesystem;
+    if (!fs::exists(dir)) {
+        fs::rename(tmp, dir);
+        return;
+    }
+    const fs::path old =
+        dir.parent_path() / fmt::format(".{}.old-{}", dir.filename().string(), random_id("m"));
+    fs::rename(dir, old);
+    fs::rename(tmp, dir);
+    fs::remove_all(old);
+}
+
+HttpResponse submit_train(Api& api, const HttpRequest& req) {
+    if (!TRADPAL_HAS_TORCH) {
+        throw ApiError(503, "unavailable", kNoTorch);
+    }
+    const json doc = api.body(req);
+    auto series = std::make_shared<LoadedSeries>(load_series(api, doc));
+    auto meta = std::make_shared<ml::ModelMeta>();
+    meta->model.kind = string_field(doc, "model", "lstm");
+    if (meta->model.kind != "lstm" && meta->model.kind != "gru" &&
+        meta->model.kind != "transformer" && meta->model.kind != "mlp") {
+        bad_request("'model' must be lstm, gru, transformer or mlp");
+    }
+    meta->features =
+        ml::FeatureSpec::parse(string_field(doc, "features", std::string(ml::kDefaultFeatures)))
+            .value();
+    meta->label = ml::LabelSpec::parse(string_field(doc, "label", "ret(1)")).value();
+    meta->model.seq_len = bounded(doc, "seq_len", meta->model.seq_len, 4096);
+    meta->model.hidden = bounded(doc, "hidden", meta->model.hidden, 4096);
+    meta->model.layers = bounded(doc, "layers", meta->model.layers, 16);
+    meta->train.epochs = bounded(doc, "epochs", meta->train.epochs, 10000);
+    meta->train.batch_size = bounded(doc, "batch_size", meta->train.batch_size, 65536);
+    meta->train.learning_rate = number_field(doc, "lr", meta->train.learning_rate);
+    if (!(meta->train.learning_rate > 0 && meta->train.learning_rate < 1)) {
+        bad_request("'lr' must be within (0, 1)");
+    }
+    meta->train.seed = static_cast<std::uint64_t>(
+        int_field(doc, "seed", static_cast<std::int64_t>(meta->train.seed)));
+    const Settings& settings = api.options.settings;
+    // As `tradpal train` without --gpu: [gpu] enabled = false keeps training on the CPU.
+    meta->train.device = settings.gpu.enabled ? "auto" : "cpu";
+    meta->train.mixed_precision = settings.ml.mixed_precision;
+    meta->train.memory_limit = settings.gpu.memory_limit;
+    const double train_fraction = number_field(doc, "train_fraction", 0.7);
+    const double validation_fraction = number_field(doc, "validation_fraction", 0.15);
+    const data::SeriesKey& key = series->stored->meta().key;
+    const std::string name =
+        model_name(string_field(doc, "name",
+                                fmt::format("{}-{}-{}", data::sanitize_symbol(key.symbol).value(),
+                                            key.timeframe.to_string(), meta->model.kind)));
+    const std::filesystem::path root = models_dir(api);
+    const std::filesystem::path dir = root / name;
+    meta->train.out_dir = root / fmt::format(".{}.tmp-{}", name, random_id("m"));
+    const JobInfo job = api.jobs.submit(
+        "ml-train", [series, meta, train_fraction, validation_fraction, dir](JobControl& ctl) {
+            ctl.check();
+            const data::SeriesKey& k = series->stored->meta().key;
+            const std::size_t epochs = meta->train.epochs;
+            const auto on_epoch = [&ctl, epochs](const ml::EpochStats& e) {
+                ctl.progress(static_cast<double>(e.epoch) / static_cast<double>(epochs));
+                ctl.message(fmt::format("epoch {}/{}: loss {:.6g}, validation {:.6g}", e.epoch,
+                                        epochs, e.train_loss, e.validation_loss));
+                ctl.check();  // between epochs: the partial model is removed below
+            };
+            const std::filesystem::path tmp = meta->train.out_dir;
+            std::filesystem::create_directories(tmp);
+            ml::ScoredModel trained;
+            try {
+                trained = ml::train_and_score(*meta,
+                                              {series->rows, k.symbol, k.timeframe.to_string(),
+                                               data::data_version(series->stored->meta())},
+                                              train_fraction, validation_fraction, on_epoch);
+                // The scores and the final directory recorded beside the model.
+                json m = read_model_json(tmp);
+                m["train"]["out_dir"] = dir.string();
+                m["test"] = ml::to_json(trained.test);
+                write_file_atomic(tmp / "model.json", m.dump(2));
+                publish_model(tmp, dir);
+            } catch (...) {
+                std::error_code ec;
+                std::filesystem::remove_all(tmp, ec);
+                throw;
+            }
+            json history = json::array();
+            for (const ml::EpochStats& e : trained.result.history) {
+                history.push_back({{"epoch", e.epoch},
+                                   {"train_loss", e.train_loss},
+                                   {"validation_loss", e.validation_loss}});
+            }
+            const ml::TestScores& t = trained.test;
+            return json{{"model", dir.filename().string()},
+                        {"dir", dir.string()},
+                        {"device", trained.result.device},
+                        {"best_epoch", trained.result.best_epoch},
+                        {"best_validation_loss", trained.result.best_validation_loss},
+                        {"stopped_early", trained.result.stopped_early},
+                        {"history", history},
+                        {"test", ml::to_json(t)},
+                        {"beats_baselines", t.model.mse < t.baselines.zero.mse &&
+                                                t.model.mse < t.baselines.last_return.mse &&
+                                                t.model.mse < t.baselines.linear.mse}};
+        });
+    return HttpResponse::json({{"job", job.to_json()}}, 202);
+}
+
+HttpResponse predict(Api& api, const HttpRequest& req) {
+    const json doc = api.body(req);
+    const std::string name = model_name(string_field(doc, "model"));
+    const std::filesystem::path dir = models_dir(api) / name;
+    if (!std::filesystem::exists(dir / "model.json")) {
+        throw ApiError(404, "not_found", fmt::format("no model '{}'", name));
+    }
+    const ml::Predictor predictor = ml::Predictor::load(dir).value();
+    const ml::ModelMeta& meta = predictor.meta();
+    json sel = doc.value("series", json::object());
+    if (!sel.is_object()) {
+        bad_request("'series' must be an object {source, symbol, timeframe}");
+    }
+    if (string_field(sel, "symbol").empty()) {  // default: the series it trained on
+        sel["symbol"] = meta.symbol;
+        if (string_field(sel, "timeframe").empty()) {
+            sel["timeframe"] = meta.timeframe;
+        }
+    }
+    const data::SeriesKey key = series_key(api, sel);
+    const data::StoredSeries series = api.store.open(key).value();
+    // Features over the whole series (their look-back), forecasts for the rows in range.
+    const ml::Dataset data = ml::dataset_for(meta, series.view());
+    const bool all = bool_field(doc, "all", false);
+    const auto& ts = data.ts;
+    const auto row_at = [&ts](const std::optional<Timestamp>& t, std::size_t fallback) {
+        return t ? static_cast<std::size_t>(std::lower_bound(ts.begin(), ts.end(), t->ns()) -
+                                            ts.begin())
+                 : fallback;
+    };
+    const std::size_t first =
+        std::max(all ? ml::first_forecastable(meta, data) : ml::first_out_of_sample(meta, data),
+                 row_at(time_bound(string_field(doc, "start")), 0));
+    const std::size_t end = row_at(time_bound(string_field(doc, "end")), data.rows);
+    if (first >= end) {
+        bad_request(fmt::format("{} has no {}bars in the range asked (out of sample: from {})",
+                                key.symbol, all ? "" : "out-of-sample ",
+                                format_iso(Timestamp(meta.test_start))));
+    }
+    if (end - first > static_cast<std::size_t>(api.limits().max_bars)) {
+        bad_request(
+            fmt::format("{} forecasts asked; at most {} ([server] max_bars): narrow "
+                        "start/end",
+                        end - first, api.limits().max_bars));
+    }
+    const std::vector<double> predicted = predictor.predict(data, {first, end}).value();
+    json rows = json::array();
+    for (std::size_t i = 0; i < predicted.size(); ++i) {
+        const std::int64_t t = ts[first + i];
+        rows.push_back({{"ts", format_iso(Timestamp(t))},
+                        {"forecast", predicted[i]},
+                        {"in_sample", t < meta.test_start}});
+    }
+    return HttpResponse::json({{"model", name},
+                               {"series", series_json(series.meta())},
+                               {"label", meta.label.canonical()},
+                               {"forecasts", rows}});
+}
+
 // --- jobs ------------------------------------------------------------------------------------
 
 HttpResponse list_jobs(Api& api, const HttpRequest&) {
@@ -1047,6 +1292,17 @@ std::vector<Route> backtest_routes(Api& api) {
               api, {}, true, 202),
         route(Method::Post, "/v1/walkforwards", "backtest", true,
               "Walk-forward optimisation (a job)", submit_walkforward, api, {}, true, 202),
+    };
+}
+
+std::vector<Route> ml_routes(Api& api) {
+    return {
+        route(Method::Get, "/v1/ml/models", "ml", false, "Trained models under [ml] checkpoint_dir",
+              list_models, api),
+        route(Method::Post, "/v1/ml/train", "ml", true, "Train a model (a job)", submit_train, api,
+              {}, true, 202),
+        route(Method::Post, "/v1/ml/predict", "ml", false, "A trained model's forecasts", predict,
+              api, {}, true),
     };
 }
 

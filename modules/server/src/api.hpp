@@ -68,6 +68,7 @@ struct Api {
 std::vector<Route> data_routes(Api& api);
 std::vector<Route> indicator_routes(Api& api);
 std::vector<Route> backtest_routes(Api& api);
+std::vector<Route> ml_routes(Api& api);
 std::vector<Route> job_routes(Api& api);
 
 }  // namespace tradpal::server::detail

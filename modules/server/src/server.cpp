@@ -139,6 +139,9 @@ struct Server::Impl {
         if (has("backtest")) {
             add(detail::backtest_routes(*api));
         }
+        if (has("ml")) {
+            add(detail::ml_routes(*api));
+        }
         if (has("data") || has("backtest") || has("ml")) {
             add(detail::job_routes(*api));
         }
