@@ -2,7 +2,6 @@
 #include "api.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -950,19 +949,14 @@ std::filesystem::path models_dir(const Api& api) {
     return expand_user(api.options.settings.ml.checkpoint_dir);
 }
 
-/// A model's directory name, validated like a symbol's directory: one path component, no
-/// hidden names (training writes into hidden temporary directories).
+/// A model's directory name, validated by the store's rules for a symbol's directory (no
+/// `..`, no leading `.`, no separators): one path component, never a hidden name (training
+/// writes into hidden temporary directories).
 std::string model_name(const std::string& name) {
-    const bool ok = !name.empty() && name.size() <= 128 && name.front() != '.' &&
-                    std::all_of(name.begin(), name.end(), [](char c) {
-                        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' ||
-                               c == '_' || c == '.';
-                    });
-    if (!ok) {
-        bad_request(
-            fmt::format("model name '{}': letters, digits, '-', '_' and '.' only, not "
-                        "starting with '.'",
-                        name));
+    auto dir = data::sanitize_symbol(name);
+    if (!dir || *dir != name) {
+        bad_request(fmt::format("model name '{}': {}", name,
+                                dir ? "one directory name, without '/'" : dir.error().message));
     }
     return name;
 }
@@ -994,7 +988,7 @@ HttpResponse list_models(Api& api, const HttpRequest&) {
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(root, ec)) {
         const std::string name = entry.path().filename().string();
-        if (name.starts_with('.') || !entry.is_directory()) {
+        if (name.starts_with('.') || !entry.is_directory(ec)) {
             continue;
         }
         const json m = read_model_json(entry.path());
