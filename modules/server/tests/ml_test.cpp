@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The ml service over loopback HTTP: a tiny model trained as a job, listed, its forecasts
 // equal to ml::Predictor's; cancelling leaves no model; names, tokens and unknown models.
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -168,6 +169,21 @@ TEST_F(MlApiTest, RefusesBadRequests) {
                   "this TradPal was built without libtorch (README, 'ML')");
     }
     EXPECT_EQ(body(c.Get("/v1/ml/models"))["models"], json::array());
+}
+
+TEST_F(ServerTest, TheMlServiceHasTheMlRoutesAndJobs) {
+    ServerOptions o;
+    o.settings = settings();
+    o.services = parse_services("ml").value();
+    const Server srv(std::move(o));
+    std::vector<std::string> patterns;
+    for (const Route& r : srv.routes()) {
+        patterns.push_back(r.pattern);
+    }
+    for (const char* p : {"/v1/ml/models", "/v1/ml/train", "/v1/ml/predict", "/v1/jobs/{id}"}) {
+        EXPECT_NE(std::find(patterns.begin(), patterns.end(), p), patterns.end()) << p;
+    }
+    EXPECT_EQ(std::find(patterns.begin(), patterns.end(), "/v1/backtests"), patterns.end());
 }
 
 }  // namespace
