@@ -83,8 +83,12 @@ TEST_F(ServerTest, HundredClientsForTenSeconds) {
                              static_cast<double>(after) / (1 << 20));
     EXPECT_EQ(failures, 0U);
     EXPECT_GT(requests, 1000U);
-    // Client threads live in this process too; what matters is no growth per request.
+    // Client threads live in this process too; what matters is no growth per request. Under
+    // AddressSanitizer freed memory waits in its quarantine (hundreds of MiB), so RSS says
+    // nothing there; LeakSanitizer checks leaks at exit instead.
+#if !defined(__SANITIZE_ADDRESS__)
     EXPECT_LT(after - before, std::int64_t{64} << 20);
+#endif
 }
 
 }  // namespace
