@@ -550,6 +550,34 @@ TEST_F(CliTest, SweepRanksSetsAndWritesTheSameFileWhateverTheThreads) {
     EXPECT_EQ(tradpal("sweep --symbol S --grid fast=5:9:1 --metric alpha").code, 2);
 }
 
+TEST_F(CliTest, SweepOnTheGpuWritesTheCpuRowsAndSaysWhatRanWhere) {
+    // Without a device (CI) every set runs on the CPU with one note saying why; with one, the
+    // GPU's rows are the CPU's to the bit. Either way the file is the CPU's.
+    ASSERT_EQ(tradpal("data generate --symbol S --timeframe 1h --bars 2000 --seed 14").code, 0);
+    const std::string cpu = (dir_.path() / "cpu.csv").string();
+    const std::string gpu = (dir_.path() / "gpu.csv").string();
+    const std::string args =
+        "sweep --strategy rsi_reversion --symbol S --grid period=5:20:5 --grid lower=20,30 "
+        "--param allow_short=1";
+    const CliRun on_cpu = tradpal(fmt::format("{} --out {}", args, cpu));
+    const CliRun on_gpu = tradpal(fmt::format("{} --gpu --out {}", args, gpu));
+    ASSERT_EQ(on_cpu.code, 0) << on_cpu.err;
+    ASSERT_EQ(on_gpu.code, 0) << on_gpu.err;
+    EXPECT_EQ(read_text_file(gpu).value(), read_text_file(cpu).value());
+    const bool device = tradpal("gpu info").code == 0;
+    if (device) {
+        EXPECT_THAT(on_gpu.err, ::testing::Not(HasSubstr("note:")));
+    } else {
+        EXPECT_THAT(on_gpu.err, HasSubstr("note: the GPU ran nothing ("));
+    }
+    // Sets with a stop loss run on the CPU, counted in a note when a device ran the rest.
+    const CliRun stops =
+        tradpal(fmt::format("{} --gpu --grid stop_loss=0,0.02 --out {}", args, gpu));
+    ASSERT_EQ(stops.code, 0) << stops.err;
+    EXPECT_THAT(stops.err, HasSubstr(device ? "note: 8 of 16 runs ran on the CPU"
+                                            : "note: the GPU ran nothing ("));
+}
+
 TEST_F(CliTest, SweepOverTwoMpiProcessesEqualsOneProcess) {
 #ifndef TRADPAL_MPIEXEC
     GTEST_SKIP() << "built without MPI";

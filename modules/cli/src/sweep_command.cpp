@@ -235,6 +235,7 @@ int run_sweep_here(Context& ctx, SweepArgs& a, const research::MpiSession* sessi
         } else if (a.optimizer == "grid" && session == nullptr) {
             options.device = research::SweepDevice::Gpu;
             options.gpu_device = a.gpu_device;
+            options.gpu_memory_limit = ctx.settings.values.gpu.memory_limit;
         } else {
             std::cerr << "note: --gpu runs grid sweeps without --mpi; this one runs on the CPU\n";
         }
@@ -268,12 +269,12 @@ int run_sweep_here(Context& ctx, SweepArgs& a, const research::MpiSession* sessi
                                        : request.sets.size();
     if (options.device == research::SweepDevice::Gpu && writer) {
         if (!outcome.gpu_unavailable.empty()) {
-            std::cerr << fmt::format("note: no GPU ({}): the sweep ran on the CPU\n",
+            std::cerr << fmt::format("note: the GPU ran nothing ({}): the sweep ran on the CPU\n",
                                      outcome.gpu_unavailable);
         } else if (outcome.gpu_fallback > 0) {
             std::cerr << fmt::format(
-                "note: {} of {} runs ran on the CPU (the GPU takes sma_cross without protective "
-                "orders or risk_atr sizing)\n",
+                "note: {} of {} runs ran on the CPU (the GPU takes the built-in strategies but "
+                "rules, without protective orders or risk_atr sizing)\n",
                 with_commas(outcome.gpu_fallback),
                 with_commas(outcome.gpu_fallback + outcome.gpu_evaluated));
         }
@@ -547,9 +548,11 @@ void add_sweep_command(CLI::App& app, std::vector<Command>& commands) {
                   "With two --grid axes: write an SVG heat-map of the --metric over them (first "
                   "symbol)");
     c->add_flag("--gpu", a.gpu,
-                "Run the sma_cross sets on the CUDA device (the same metrics as the CPU); sets "
-                "it does not take (other strategies, protective orders, risk_atr sizing) run on "
-                "the CPU, and all of them when there is no device, each with a one-line note");
+                "Run the sets of sma_cross, macd_cross, rsi_reversion, bollinger_reversion and "
+                "donchian_breakout on the CUDA device (the same metrics as the CPU), in passes "
+                "within [gpu] memory_limit; sets it does not take (rules, protective orders, "
+                "risk_atr sizing) run on the CPU, and all of them when there is no device, each "
+                "with a one-line note");
     c->add_option("--gpu-device", a.gpu_device,
                   "With --gpu: the CUDA device (default: the one with the most free memory)");
     add_execution_options(*c, a.execution);

@@ -39,7 +39,7 @@ std::size_t env_or(const char* name, std::size_t fallback) {
 struct Sweep {
     tradpal::BarSeries series;
     std::vector<std::vector<double>> lines;
-    gpu::CrossBatch batch;
+    gpu::SweepBatch batch;
 
     Sweep()
         : series(tradpal::data_testing::synthetic_ohlcv(env_or("TRADPAL_BENCH_BARS", 1'000'000), 7,
@@ -62,7 +62,13 @@ struct Sweep {
         batch.configs = {bt::Config{}};
         for (std::uint32_t f = 0; f < side; ++f) {
             for (std::uint32_t s = 0; s < side; ++s) {
-                batch.runs.push_back({0, f, static_cast<std::uint32_t>(side + s), 0, false});
+                batch.runs.push_back({0,
+                                      gpu::RuleKind::Cross,
+                                      {f, static_cast<std::uint32_t>(side + s)},
+                                      0,
+                                      0,
+                                      0,
+                                      false});
             }
         }
     }
@@ -85,7 +91,7 @@ void BM_GpuCrossSweep(benchmark::State& state) {
         return;
     }
     for (auto _ : state) {
-        auto metrics = gpu::simulate_cross_batch(s.batch);
+        auto metrics = gpu::simulate_sweep(s.batch);
         if (!metrics) {
             state.SkipWithError(metrics.error().message.c_str());
             return;
@@ -104,10 +110,10 @@ void BM_CpuCrossSweep(benchmark::State& state) {
     for (auto _ : state) {
 #pragma omp parallel for schedule(dynamic, 1)
         for (std::int64_t k = 0; k < static_cast<std::int64_t>(out.size()); ++k) {
-            const gpu::CrossRun& run = s.batch.runs[static_cast<std::size_t>(k)];
+            const gpu::SweepRun& run = s.batch.runs[static_cast<std::size_t>(k)];
             out[static_cast<std::size_t>(k)] = bt::simulate_cross_metrics(
-                s.series.view(), s.batch.lines[run.a], s.batch.lines[run.b], run.allow_short, {},
-                s.batch.configs[run.config], {},
+                s.series.view(), s.batch.lines[run.lines[0]], s.batch.lines[run.lines[1]],
+                run.allow_short, {}, s.batch.configs[run.config], {},
                 workspaces[static_cast<std::size_t>(omp_get_thread_num())]);
         }
         benchmark::DoNotOptimize(out.data());

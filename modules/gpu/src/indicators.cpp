@@ -34,7 +34,7 @@ Result<void> check_indicator(const BatchIndicator& b) {
 
 Result<std::vector<std::vector<double>>> batch_indicators(
     std::span<const IndicatorSeries> series, std::span<const BatchIndicator> indicators,
-    Backend backend, std::optional<int> device) {
+    const BatchOptions& options) {
     bool needs_range = false;
     for (const BatchIndicator& b : indicators) {
         if (auto ok = check_indicator(b); !ok) {
@@ -43,6 +43,7 @@ Result<std::vector<std::vector<double>>> batch_indicators(
         needs_range = needs_range || b.kind == IndicatorKind::Atr;
     }
     std::vector<detail::SeriesColumns> columns;
+    std::uint64_t input_bytes = 0;
     for (const IndicatorSeries& s : series) {
         const std::size_t n = s.close.size();
         if (needs_range && (s.high.size() != n || s.low.size() != n)) {
@@ -50,34 +51,59 @@ Result<std::vector<std::vector<double>>> batch_indicators(
                         "gpu indicators: atr needs high and low as long as close");
         }
         columns.push_back({s.high.data(), s.low.data(), s.close.data(), n});
+        input_bytes += s.close.size_bytes() + s.high.size_bytes() + s.low.size_bytes() +
+                       sizeof(detail::SeriesColumns);
+    }
+    auto target = batch_target(options);
+    if (!target) {
+        return target.error();
     }
     std::vector<detail::IndicatorTask> tasks;
-    std::size_t total = 0;
+    std::vector<std::uint64_t> task_bytes;
     for (std::size_t s = 0; s < series.size(); ++s) {
         for (const BatchIndicator& b : indicators) {
-            tasks.push_back({s, b, total});
-            total += output_count(b.kind) * columns[s].n;
+            tasks.push_back({s, b, 0});
+            task_bytes.push_back(output_count(b.kind) * columns[s].n * sizeof(double) +
+                                 sizeof(detail::IndicatorTask));
         }
     }
+    auto ends = plan_passes(input_bytes, task_bytes, target->budget, "gpu indicators");
+    if (!ends) {
+        return ends.error();
+    }
+    std::vector<detail::IndicatorPass> passes;
+    std::vector<std::size_t> out_at;  // of each task in the flat output
+    std::size_t total = 0;
+    for (const std::size_t end : *ends) {
+        detail::IndicatorPass pass{passes.empty() ? 0 : passes.back().end, end, total, 0};
+        for (std::size_t k = pass.begin; k < end; ++k) {
+            tasks[k].out_offset = pass.out_size;
+            out_at.push_back(total + pass.out_size);
+            pass.out_size += output_count(tasks[k].indicator.kind) * columns[tasks[k].series].n;
+        }
+        total += pass.out_size;
+        passes.push_back(pass);
+    }
     std::vector<double> flat(total);
-    if (backend == Backend::HostLoop) {
+    if (options.backend == Backend::HostLoop) {
+        for (const detail::IndicatorPass& pass : passes) {
 #pragma omp parallel for schedule(dynamic, 1)
-        for (std::int64_t j = 0; j < static_cast<std::int64_t>(tasks.size()); ++j) {
-            const detail::IndicatorTask& t = tasks[static_cast<std::size_t>(j)];
-            detail::run_indicator(columns[t.series], t.indicator, flat.data() + t.out_offset);
+            for (std::int64_t j = static_cast<std::int64_t>(pass.begin);
+                 j < static_cast<std::int64_t>(pass.end); ++j) {
+                const detail::IndicatorTask& t = tasks[static_cast<std::size_t>(j)];
+                detail::run_indicator(columns[t.series], t.indicator,
+                                      flat.data() + pass.out_begin + t.out_offset);
+            }
         }
     } else {
-        auto chosen = usable_device(device);
-        if (!chosen) {
-            return chosen.error();
-        }
-        if (auto ok = detail::launch_indicators(columns, tasks, *chosen, flat); !ok) {
+        if (auto ok = detail::launch_indicators(columns, tasks, passes, target->device, flat);
+            !ok) {
             return ok.error();
         }
     }
     std::vector<std::vector<double>> out(tasks.size());
     for (std::size_t k = 0; k < tasks.size(); ++k) {
-        const auto first = flat.begin() + static_cast<std::ptrdiff_t>(tasks[k].out_offset);
+        const auto first = flat.begin() + static_cast<std::ptrdiff_t>(out_at[k]);
         const std::size_t size = output_count(tasks[k].indicator.kind) * columns[tasks[k].series].n;
         out[k].assign(first, first + static_cast<std::ptrdiff_t>(size));
     }

@@ -1,32 +1,33 @@
 // SPDX-License-Identifier: Apache-2.0
 // The device side of the GPU sweep and of the batch indicators (one .cu file: nvcc is the
 // slow part of a CI build). The sweep: one upload of the bars and lines, one thread per run
-// (run_cross of cross_kernel.hpp, compiled with -fmad=false), one download of the states and
+// (run_signals of sweep_kernel.hpp, compiled with -fmad=false), one download of the states and
 // daily returns. The indicators: one upload of the columns, one thread per (series,
 // indicator) (run_indicator of indicator_kernels.hpp), one download of the outputs. Device
 // memory is freed on every path.
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include <cuda_runtime_api.h>
 
-#include "cross_launch.hpp"
 #include "indicator_launch.hpp"
+#include "sweep_launch.hpp"
 
 namespace tradpal::gpu::detail {
 namespace {
 
-__global__ void cross_kernel(const CrossBars* symbols, const double* const* lines,
-                             const CrossParams* params, const LaunchRun* runs, std::size_t count,
-                             double* returns, CrossState* states) {
+__global__ void sweep_kernel(const RunBars* symbols, const double* const* lines,
+                             const LaunchRun* runs, std::size_t count, double* returns,
+                             RunState* states) {
     const std::size_t k = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
     if (k >= count) {
         return;
     }
     const LaunchRun run = runs[k];
-    CrossState state;
-    run_cross(symbols[run.symbol], lines[run.a], lines[run.b], params[run.params],
-              returns + run.returns_offset, state);
+    RunState state;
+    run_signals(symbols[run.symbol], lines_of(run, lines), run.params, returns + run.returns_offset,
+                state);
     states[k] = state;
 }
 
@@ -81,8 +82,7 @@ public:
 
     static Error error(std::string_view what, cudaError_t e) {
         // (No fmt here: its headers do not pass nvcc.)
-        return {ErrorCode::Unavailable,
-                "gpu sweep: " + std::string(what) + ": " + cudaGetErrorString(e)};
+        return {ErrorCode::Unavailable, "gpu: " + std::string(what) + ": " + cudaGetErrorString(e)};
     }
 
 private:
@@ -91,15 +91,15 @@ private:
 
 }  // namespace
 
-Result<void> launch_cross(const CrossLaunch& launch, int device, std::span<CrossState> states,
+Result<void> launch_sweep(const SweepLaunch& launch, int device, std::span<RunState> states,
                           std::span<double> returns) {
     if (const cudaError_t e = cudaSetDevice(device); e != cudaSuccess) {
         return DeviceMemory::error("cudaSetDevice", e);
     }
     DeviceMemory memory;
-    std::vector<CrossBars> symbols;
-    for (const CrossBars& host : launch.symbols) {
-        CrossBars bars = host;
+    std::vector<RunBars> symbols;
+    for (const RunBars& host : launch.symbols) {
+        RunBars bars = host;
         auto ts = memory.upload(std::span<const std::int64_t>(host.ts, host.n));
         auto open = memory.upload(std::span<const double>(host.open, host.n));
         auto close = memory.upload(std::span<const double>(host.close, host.n));
@@ -119,46 +119,62 @@ Result<void> launch_cross(const CrossLaunch& launch, int device, std::span<Cross
         }
         lines.push_back(*copy);
     }
-    auto d_symbols = memory.upload(std::span<const CrossBars>(symbols));
+    // Buffers for the largest pass, reused by every pass.
+    std::size_t most_runs = 0;
+    std::size_t most_returns = 0;
+    for (const Pass& pass : launch.passes) {
+        most_runs = std::max(most_runs, pass.end - pass.begin);
+        most_returns = std::max(most_returns, pass.returns_size);
+    }
+    auto d_symbols = memory.upload(std::span<const RunBars>(symbols));
     auto d_lines = memory.upload(std::span<const double* const>(lines));
-    auto d_params = memory.upload(launch.params);
-    auto d_runs = memory.upload(launch.runs);
-    auto d_returns = memory.allocate<double>(launch.returns_size);
-    auto d_states = memory.allocate<CrossState>(launch.runs.size());
-    if (!d_symbols || !d_lines || !d_params || !d_runs || !d_returns || !d_states) {
+    auto d_runs = memory.allocate<LaunchRun>(most_runs);
+    auto d_returns = memory.allocate<double>(most_returns);
+    auto d_states = memory.allocate<RunState>(most_runs);
+    if (!d_symbols || !d_lines || !d_runs || !d_returns || !d_states) {
         return fail(ErrorCode::Unavailable,
                     "gpu sweep: the device has not enough free memory for this batch");
     }
-    const std::size_t count = launch.runs.size();
-    if (count > 0) {
+    for (const Pass& pass : launch.passes) {
+        const std::size_t count = pass.end - pass.begin;
+        if (count == 0) {
+            continue;
+        }
+        if (const cudaError_t e = cudaMemcpy(*d_runs, launch.runs.data() + pass.begin,
+                                             count * sizeof(LaunchRun), cudaMemcpyHostToDevice);
+            e != cudaSuccess) {
+            return DeviceMemory::error("cudaMemcpy", e);
+        }
         constexpr unsigned kThreads = 128;
         const auto blocks = static_cast<unsigned>((count + kThreads - 1) / kThreads);
-        cross_kernel<<<blocks, kThreads>>>(*d_symbols, *d_lines, *d_params, *d_runs, count,
-                                           *d_returns, *d_states);
+        sweep_kernel<<<blocks, kThreads>>>(*d_symbols, *d_lines, *d_runs, count, *d_returns,
+                                           *d_states);
         if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess) {
             return DeviceMemory::error("kernel launch", e);
         }
         if (const cudaError_t e = cudaDeviceSynchronize(); e != cudaSuccess) {
             return DeviceMemory::error("kernel", e);
         }
-        if (const cudaError_t e = cudaMemcpy(states.data(), *d_states, count * sizeof(CrossState),
-                                             cudaMemcpyDeviceToHost);
+        if (const cudaError_t e = cudaMemcpy(states.data() + pass.begin, *d_states,
+                                             count * sizeof(RunState), cudaMemcpyDeviceToHost);
             e != cudaSuccess) {
             return DeviceMemory::error("cudaMemcpy", e);
         }
-    }
-    if (!returns.empty()) {
-        if (const cudaError_t e = cudaMemcpy(returns.data(), *d_returns, returns.size_bytes(),
-                                             cudaMemcpyDeviceToHost);
-            e != cudaSuccess) {
-            return DeviceMemory::error("cudaMemcpy", e);
+        if (pass.returns_size > 0) {
+            if (const cudaError_t e =
+                    cudaMemcpy(returns.data() + pass.returns_begin, *d_returns,
+                               pass.returns_size * sizeof(double), cudaMemcpyDeviceToHost);
+                e != cudaSuccess) {
+                return DeviceMemory::error("cudaMemcpy", e);
+            }
         }
     }
     return {};
 }
 
 Result<void> launch_indicators(std::span<const SeriesColumns> series,
-                               std::span<const IndicatorTask> tasks, int device,
+                               std::span<const IndicatorTask> tasks,
+                               std::span<const IndicatorPass> passes, int device,
                                std::span<double> out) {
     if (const cudaError_t e = cudaSetDevice(device); e != cudaSuccess) {
         return DeviceMemory::error("cudaSetDevice", e);
@@ -178,29 +194,47 @@ Result<void> launch_indicators(std::span<const SeriesColumns> series,
         copy.low = *low;
         columns.push_back(copy);
     }
+    // Buffers for the largest pass, reused by every pass.
+    std::size_t most_tasks = 0;
+    std::size_t most_out = 0;
+    for (const IndicatorPass& pass : passes) {
+        most_tasks = std::max(most_tasks, pass.end - pass.begin);
+        most_out = std::max(most_out, pass.out_size);
+    }
     auto d_series = memory.upload(std::span<const SeriesColumns>(columns));
-    auto d_tasks = memory.upload(tasks);
-    auto d_out = memory.allocate<double>(out.size());
+    auto d_tasks = memory.allocate<IndicatorTask>(most_tasks);
+    auto d_out = memory.allocate<double>(most_out);
     if (!d_series || !d_tasks || !d_out) {
         return fail(ErrorCode::Unavailable,
                     "gpu indicators: the device has not enough free memory for this batch");
     }
-    if (tasks.empty()) {
-        return {};
-    }
-    constexpr unsigned kThreads = 64;
-    const auto blocks = static_cast<unsigned>((tasks.size() + kThreads - 1) / kThreads);
-    indicator_kernel<<<blocks, kThreads>>>(*d_series, *d_tasks, tasks.size(), *d_out);
-    if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess) {
-        return DeviceMemory::error("kernel launch", e);
-    }
-    if (const cudaError_t e = cudaDeviceSynchronize(); e != cudaSuccess) {
-        return DeviceMemory::error("kernel", e);
-    }
-    if (const cudaError_t e =
-            cudaMemcpy(out.data(), *d_out, out.size_bytes(), cudaMemcpyDeviceToHost);
-        e != cudaSuccess) {
-        return DeviceMemory::error("cudaMemcpy", e);
+    for (const IndicatorPass& pass : passes) {
+        const std::size_t count = pass.end - pass.begin;
+        if (count == 0) {
+            continue;
+        }
+        if (const cudaError_t e = cudaMemcpy(*d_tasks, tasks.data() + pass.begin,
+                                             count * sizeof(IndicatorTask), cudaMemcpyHostToDevice);
+            e != cudaSuccess) {
+            return DeviceMemory::error("cudaMemcpy", e);
+        }
+        constexpr unsigned kThreads = 64;
+        const auto blocks = static_cast<unsigned>((count + kThreads - 1) / kThreads);
+        indicator_kernel<<<blocks, kThreads>>>(*d_series, *d_tasks, count, *d_out);
+        if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess) {
+            return DeviceMemory::error("kernel launch", e);
+        }
+        if (const cudaError_t e = cudaDeviceSynchronize(); e != cudaSuccess) {
+            return DeviceMemory::error("kernel", e);
+        }
+        if (pass.out_size > 0) {
+            if (const cudaError_t e =
+                    cudaMemcpy(out.data() + pass.out_begin, *d_out, pass.out_size * sizeof(double),
+                               cudaMemcpyDeviceToHost);
+                e != cudaSuccess) {
+                return DeviceMemory::error("cudaMemcpy", e);
+            }
+        }
     }
     return {};
 }

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <limits>
+
 #include <gtest/gtest.h>
 
 #include <tradpal/config.hpp>
@@ -25,6 +27,33 @@ TEST(ChooseDevice, MostFreeMemoryUnlessOneIsAsked) {
     EXPECT_EQ(missing.error().code, ErrorCode::InvalidArgument);
     EXPECT_EQ(missing.error().message, "there is no CUDA device 3 (this machine has 3)");
     EXPECT_EQ(choose_device({}, std::nullopt).error().code, ErrorCode::Unavailable);
+}
+
+TEST(MemoryBudget, TheLimitsShareOfTheTotalAtMostWhatIsFree) {
+    EXPECT_EQ(memory_budget(device(0, 70), 0.5), std::uint64_t{40} << 30);
+    EXPECT_EQ(memory_budget(device(0, 10), 0.5), std::uint64_t{10} << 30);
+}
+
+TEST(PlanPasses, EachPassFitsNextToTheInputs) {
+    const std::vector<std::uint64_t> items{30, 30, 30, 50, 10, 10};
+    // Budget 100 with 20 of inputs: 80 per pass.
+    EXPECT_EQ(plan_passes(20, items, 100, "test").value(), (std::vector<std::size_t>{2, 4, 6}));
+    EXPECT_EQ(plan_passes(0, items, 1000, "test").value(), (std::vector<std::size_t>{6}));
+    EXPECT_TRUE(plan_passes(20, {}, 100, "test").value().empty());
+    const auto refused = plan_passes(60, items, 100, "gpu sweep");
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, ErrorCode::Unavailable);
+    EXPECT_EQ(refused.error().message.rfind("gpu sweep: its inputs", 0), 0U)
+        << refused.error().message;
+}
+
+TEST(BatchTarget, TheHostLoopNeedsNoDevice) {
+    BatchOptions options(Backend::HostLoop);
+    const BatchTarget unbounded = batch_target(options).value();
+    EXPECT_EQ(unbounded.device, -1);
+    EXPECT_EQ(unbounded.budget, std::numeric_limits<std::uint64_t>::max());
+    options.memory_bytes = 1234;
+    EXPECT_EQ(batch_target(options).value().budget, 1234U);
 }
 
 TEST(CudaVersion, AsText) {

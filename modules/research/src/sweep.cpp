@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <queue>
 
@@ -91,6 +92,99 @@ bt::Metrics run_set(const bt::StrategySpec& spec, const bt::Config& config,
     }
     const bt::SignalSet signals = bt::build_signals(spec, bars, &memo).value();
     return bt::simulate_metrics(bars, bt::SignalView::of(signals), config, atr, workspace);
+}
+
+/// Lines the GPU sweep's rules read, computed once per symbol and source.
+struct LineSource {
+    enum class Family { Sma, Ema, Macd, Rsi, Bollinger, Channel };
+    Family family = Family::Sma;
+    int period = 0;   ///< macd: the fast period
+    int slow = 0;     ///< macd
+    int signal = 0;   ///< macd
+    double devs = 0;  ///< bollinger
+    auto operator<=>(const LineSource&) const = default;
+};
+
+/// The lines of a source as build_signals() computes them (strategies.cpp): sma and ema one
+/// line (from the memo the CPU sets share), macd the macd and signal lines, rsi one line,
+/// bollinger the middle, lower and upper bands, channel the highest high and lowest low.
+std::vector<std::shared_ptr<const std::vector<double>>> source_lines(const LineSource& source,
+                                                                     const BarSeriesView& bars,
+                                                                     bt::AverageMemo& memo) {
+    using Family = LineSource::Family;
+    if (source.family == Family::Sma || source.family == Family::Ema) {
+        return {memo.average(source.family == Family::Ema, source.period, bars.close())};
+    }
+    const std::size_t count = source.family == Family::Rsi         ? 1
+                              : source.family == Family::Bollinger ? 3
+                                                                   : 2;
+    std::vector<std::vector<double>> lines(count, std::vector<double>(bars.size()));
+    switch (source.family) {
+        case Family::Macd:
+            bt::signals::macd(bars.close(), source.period, source.slow, source.signal, lines[0],
+                              lines[1]);
+            break;
+        case Family::Rsi:
+            bt::signals::rsi(bars.close(), source.period, lines[0]);
+            break;
+        case Family::Bollinger:
+            bt::signals::bollinger(bars.close(), source.period, source.devs, lines[0], lines[2],
+                                   lines[1]);
+            break;
+        default:
+            bt::signals::channel(bars.high(), bars.low(), source.period, lines[0], lines[1]);
+            break;
+    }
+    std::vector<std::shared_ptr<const std::vector<double>>> out;
+    for (auto& line : lines) {
+        out.push_back(std::make_shared<const std::vector<double>>(std::move(line)));
+    }
+    return out;
+}
+
+/// How the GPU sweep runs a set: a rule over lines, each a line of a source.
+struct GpuRule {
+    struct LineRef {
+        LineSource source;
+        std::uint32_t index = 0;  ///< among the source's lines
+    };
+    gpu::RuleKind kind = gpu::RuleKind::Cross;
+    std::vector<LineRef> lines;  ///< in the order gpu::RuleKind gives
+    double lower = 0;
+    double upper = 0;
+};
+
+/// The rule of a set's strategy over the lines build_signals() uses, or nothing for a
+/// strategy the GPU does not run.
+std::optional<GpuRule> gpu_rule(const bt::StrategySpec& spec) {
+    using Family = LineSource::Family;
+    const std::string& name = spec.name();
+    GpuRule rule;
+    if (name == "sma_cross") {
+        const Family ma = spec.get("ma") != 0 ? Family::Ema : Family::Sma;
+        rule.lines = {{{ma, spec.integer("fast")}, 0}, {{ma, spec.integer("slow")}, 0}};
+    } else if (name == "macd_cross") {
+        const LineSource macd{Family::Macd, spec.integer("fast"), spec.integer("slow"),
+                              spec.integer("signal")};
+        rule.lines = {{macd, 0}, {macd, 1}};
+    } else if (name == "rsi_reversion") {
+        rule.kind = gpu::RuleKind::Levels;
+        rule.lines = {{{Family::Rsi, spec.integer("period")}, 0}};
+        rule.lower = spec.get("lower");
+        rule.upper = spec.get("upper");
+    } else if (name == "bollinger_reversion") {
+        rule.kind = gpu::RuleKind::Bands;
+        const LineSource bands{Family::Bollinger, spec.integer("period"), 0, 0, spec.get("devs")};
+        rule.lines = {{bands, 0}, {bands, 1}, {bands, 2}};
+    } else if (name == "donchian_breakout") {
+        rule.kind = gpu::RuleKind::Breakout;
+        const LineSource entry{Family::Channel, spec.integer("entry")};
+        const LineSource exit{Family::Channel, spec.integer("exit")};
+        rule.lines = {{entry, 0}, {entry, 1}, {exit, 0}, {exit, 1}};
+    } else {
+        return std::nullopt;
+    }
+    return rule;
 }
 
 }  // namespace
@@ -243,70 +337,93 @@ void SweepEngine::compute(std::size_t b, std::vector<SweepRow>& out) {
 }
 
 void SweepEngine::run_gpu(const bt::SymbolSeries& s) {
-    // Lines: one per (kind, period) that the GPU sets use, from the shared memo.
-    std::vector<std::pair<bool, int>> keys;
-    std::vector<std::size_t> taken;
+    // Each set as a rule over lines; every distinct source of lines is computed once (in
+    // parallel) and uploaded once.
+    std::vector<std::pair<std::size_t, GpuRule>> planned;  // (set, rule)
+    std::vector<LineSource> sources;
     for (std::size_t k = 0; k < prepared_.size(); ++k) {
         const PreparedSet& p = prepared_[k];
         if (!p.spec) {
             continue;
         }
-        if (p.spec->name() != "sma_cross" ||
-            !gpu::cross_unsupported(p.config, p.spec->protection()).empty()) {
+        auto rule = gpu_rule(*p.spec);
+        if (!rule || !gpu::sweep_unsupported(p.config, p.spec->protection()).empty()) {
             ++outcome_.gpu_fallback;
             continue;
         }
-        const bool ema = p.spec->get("ma") != 0;
-        keys.emplace_back(ema, p.spec->integer("fast"));
-        keys.emplace_back(ema, p.spec->integer("slow"));
-        taken.push_back(k);
+        for (const GpuRule::LineRef& ref : rule->lines) {
+            sources.push_back(ref.source);
+        }
+        planned.emplace_back(k, std::move(*rule));
     }
-    if (taken.empty()) {
+    if (planned.empty()) {
         return;
     }
-    std::sort(keys.begin(), keys.end());
-    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-    std::vector<std::shared_ptr<const std::vector<double>>> lines(keys.size());
+    std::sort(sources.begin(), sources.end());
+    sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
+    std::vector<std::vector<std::shared_ptr<const std::vector<double>>>> lines(sources.size());
+    std::vector<std::exception_ptr> errors(sources.size());
 #pragma omp parallel for schedule(dynamic, 1) num_threads(workers_)
-    for (std::int64_t j = 0; j < static_cast<std::int64_t>(keys.size()); ++j) {
-        const auto& [ema, period] = keys[static_cast<std::size_t>(j)];
-        lines[static_cast<std::size_t>(j)] = memo_->average(ema, period, s.bars.close());
+    for (std::int64_t j = 0; j < static_cast<std::int64_t>(sources.size()); ++j) {
+        const auto slot = static_cast<std::size_t>(j);
+        try {
+            lines[slot] = source_lines(sources[slot], s.bars, *memo_);
+        } catch (...) {
+            errors[slot] = std::current_exception();
+        }
     }
-    gpu::CrossBatch batch;
+    for (const std::exception_ptr& error : errors) {
+        if (error) {
+            std::rethrow_exception(error);
+        }
+    }
+    gpu::SweepBatch batch;
     batch.symbols = {s.bars};
-    for (const auto& line : lines) {
-        batch.lines.emplace_back(*line);
+    std::vector<std::uint32_t> first_line;  // of each source in batch.lines
+    for (const auto& source : lines) {
+        first_line.push_back(static_cast<std::uint32_t>(batch.lines.size()));
+        for (const auto& line : source) {
+            batch.lines.emplace_back(*line);
+        }
     }
-    const auto line_of = [&](bool ema, int period) {
-        const auto at =
-            std::lower_bound(keys.begin(), keys.end(), std::pair<bool, int>(ema, period));
-        return static_cast<std::uint32_t>(at - keys.begin());
-    };
-    for (const std::size_t k : taken) {
-        const bt::StrategySpec& spec = *prepared_[k].spec;
-        const bool ema = spec.get("ma") != 0;
-        batch.configs.push_back(prepared_[k].config);
-        batch.runs.push_back(
-            {0, line_of(ema, spec.integer("fast")), line_of(ema, spec.integer("slow")),
-             static_cast<std::uint32_t>(batch.configs.size() - 1), spec.allow_short()});
+    for (const auto& [set, rule] : planned) {
+        gpu::SweepRun run;
+        run.kind = rule.kind;
+        for (std::size_t k = 0; k < rule.lines.size(); ++k) {
+            const auto source =
+                std::lower_bound(sources.begin(), sources.end(), rule.lines[k].source) -
+                sources.begin();
+            run.lines[k] = first_line[static_cast<std::size_t>(source)] + rule.lines[k].index;
+        }
+        run.lower = rule.lower;
+        run.upper = rule.upper;
+        run.allow_short = prepared_[set].spec->allow_short();
+        batch.configs.push_back(prepared_[set].config);
+        run.config = static_cast<std::uint32_t>(batch.configs.size() - 1);
+        batch.runs.push_back(run);
     }
-    const auto backend =
-        options_.device == SweepDevice::GpuHostLoop ? gpu::Backend::HostLoop : gpu::Backend::Device;
-    auto metrics = gpu::simulate_cross_batch(batch, backend, options_.gpu_device);
+    gpu::BatchOptions gpu_options(options_.device == SweepDevice::GpuHostLoop
+                                      ? gpu::Backend::HostLoop
+                                      : gpu::Backend::Device);
+    gpu_options.device = options_.gpu_device;
+    gpu_options.memory_limit = options_.gpu_memory_limit;
+    gpu_options.memory_bytes = options_.gpu_memory_bytes;
+    auto metrics = gpu::simulate_sweep(batch, gpu_options);
     if (!metrics) {
         if (metrics.error().code != ErrorCode::Unavailable) {
             throw Exception(metrics.error());
         }
-        // No device (or it failed): this symbol and the next ones run on the CPU.
+        // No device (or it failed, or the bars and lines alone exceed the memory budget):
+        // this symbol and the next ones run on the CPU.
         gpu_off_ = true;
         outcome_.gpu_unavailable = metrics.error().message;
         return;
     }
     gpu_rows_.resize(prepared_.size());
-    for (std::size_t j = 0; j < taken.size(); ++j) {
-        gpu_rows_[taken[j]] = (*metrics)[j];
+    for (std::size_t j = 0; j < planned.size(); ++j) {
+        gpu_rows_[planned[j].first] = (*metrics)[j];
     }
-    outcome_.gpu_evaluated += taken.size();
+    outcome_.gpu_evaluated += planned.size();
 }
 
 void SweepEngine::consume(const SweepRow& row, const RowSink& sink) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 #include <gmock/gmock.h>
@@ -24,9 +26,10 @@ ParameterGrid grid_of(std::vector<const char*> axes) {
     return ParameterGrid::make(std::move(parsed)).value();
 }
 
-SweepRequest request_of(ParameterGrid grid, std::vector<std::string> fixed = {}) {
+SweepRequest request_of(ParameterGrid grid, std::vector<std::string> fixed = {},
+                        std::string strategy = "sma_cross") {
     SweepRequest request;
-    request.strategy = "sma_cross";
+    request.strategy = std::move(strategy);
     request.fixed = std::move(fixed);
     request.grid = std::move(grid);
     for (std::uint64_t k = 0; k < request.grid.size(); ++k) {
@@ -43,10 +46,12 @@ struct Market {
 
 std::vector<SweepRow> all_rows(const Market& market, const SweepRequest& request, int threads,
                                SweepOutcome* outcome = nullptr,
-                               SweepDevice device = SweepDevice::Cpu) {
+                               SweepDevice device = SweepDevice::Cpu,
+                               std::optional<std::uint64_t> gpu_memory_bytes = {}) {
     std::vector<SweepRow> rows;
     SweepOptions options;
     options.device = device;
+    options.gpu_memory_bytes = gpu_memory_bytes;
     options.metric = parse_metric("sharpe").value();
     options.threads = threads;
     options.top = 5;
@@ -156,6 +161,80 @@ TEST(Sweep, GpuRowsAreTheCpuRowsAndTheRestFallsBack) {
     for (std::size_t k = 0; k < cpu.top.size(); ++k) {
         EXPECT_EQ(gpu.top[k].set, cpu.top[k].set) << k;
     }
+}
+
+/// Every number of two metrics is the same to the bit.
+void expect_same_metrics(const bt::Metrics& x, const bt::Metrics& y) {
+    const auto bits = [](double v) {
+        return std::bit_cast<std::uint64_t>(v);
+    };
+    const auto optional_bits = [&](const std::optional<double>& v) {
+        return v ? std::optional(bits(*v)) : std::nullopt;
+    };
+    EXPECT_EQ(bits(x.final_value), bits(y.final_value));
+    EXPECT_EQ(bits(x.annual_volatility), bits(y.annual_volatility));
+    EXPECT_EQ(optional_bits(x.sharpe), optional_bits(y.sharpe));
+    EXPECT_EQ(optional_bits(x.sortino), optional_bits(y.sortino));
+    EXPECT_EQ(bits(x.max_drawdown_pct), bits(y.max_drawdown_pct));
+    EXPECT_EQ(bits(x.exposure), bits(y.exposure));
+    EXPECT_EQ(bits(x.turnover), bits(y.turnover));
+    EXPECT_EQ(bits(x.total_commission), bits(y.total_commission));
+    EXPECT_EQ(x.trades, y.trades);
+    EXPECT_EQ(x.wins, y.wins);
+    EXPECT_EQ(optional_bits(x.profit_factor), optional_bits(y.profit_factor));
+    EXPECT_EQ(optional_bits(x.avg_trade_bars), optional_bits(y.avg_trade_bars));
+    EXPECT_EQ(optional_bits(x.expectancy), optional_bits(y.expectancy));
+}
+
+TEST(Sweep, GpuRunsEveryBuiltInStrategyAsTheCpuDoes) {
+    // Threshold, band, breakout and macd sets through the GPU path (host loop), with shorts
+    // and costs: the CPU's rows to the bit, none left to the CPU.
+    const Market market;
+    const std::vector<SweepRequest> requests = {
+        request_of(grid_of({"period=5:25:10", "lower=20,30", "upper=70,80", "allow_short=0,1",
+                            "commission=0.001"}),
+                   {}, "rsi_reversion"),
+        request_of(grid_of({"period=10:30:10", "devs=1,2", "allow_short=0,1"}), {},
+                   "bollinger_reversion"),
+        request_of(grid_of({"entry=10,20", "exit=5,15", "allow_short=0,1"}), {},
+                   "donchian_breakout"),
+        request_of(grid_of({"fast=5,12", "slow=26,40", "signal=9"}), {"allow_short=1"},
+                   "macd_cross")};
+    for (const SweepRequest& request : requests) {
+        SCOPED_TRACE(request.strategy);
+        SweepOutcome cpu;
+        SweepOutcome gpu;
+        const auto rows_cpu = all_rows(market, request, 2, &cpu);
+        const auto rows_gpu = all_rows(market, request, 2, &gpu, SweepDevice::GpuHostLoop);
+        ASSERT_EQ(rows_cpu.size(), rows_gpu.size());
+        std::size_t traded = 0;
+        for (std::size_t k = 0; k < rows_cpu.size(); ++k) {
+            SCOPED_TRACE(k);
+            EXPECT_EQ(rows_gpu[k].set, rows_cpu[k].set);
+            expect_same_metrics(rows_gpu[k].metrics, rows_cpu[k].metrics);
+            traded += rows_cpu[k].metrics.trades > 0 ? 1 : 0;
+        }
+        ASSERT_GT(rows_cpu.size(), 0U);
+        EXPECT_GT(traded, rows_cpu.size() / 2);
+        EXPECT_EQ(gpu.gpu_evaluated, rows_cpu.size());
+        EXPECT_EQ(gpu.gpu_fallback, 0U);
+        EXPECT_TRUE(gpu.gpu_unavailable.empty()) << gpu.gpu_unavailable;
+    }
+}
+
+TEST(Sweep, GpuBudgetTooSmallForTheInputsLeavesTheSweepToTheCpu) {
+    const Market market;
+    const SweepRequest request = request_of(grid_of({"fast=3:9:3", "slow=20:30:10"}));
+    SweepOutcome cpu;
+    SweepOutcome gpu;
+    const auto rows_cpu = all_rows(market, request, 2, &cpu);
+    const auto rows_gpu = all_rows(market, request, 2, &gpu, SweepDevice::GpuHostLoop, 1000);
+    ASSERT_EQ(rows_cpu.size(), rows_gpu.size());
+    for (std::size_t k = 0; k < rows_cpu.size(); ++k) {
+        EXPECT_EQ(rows_gpu[k].metrics.final_value, rows_cpu[k].metrics.final_value) << k;
+    }
+    EXPECT_EQ(gpu.gpu_evaluated, 0U);
+    EXPECT_NE(gpu.gpu_unavailable.find("memory_limit"), std::string::npos) << gpu.gpu_unavailable;
 }
 
 TEST(Sweep, GpuWithoutADeviceRunsEverythingOnTheCpu) {

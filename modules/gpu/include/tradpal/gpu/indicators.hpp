@@ -5,7 +5,6 @@
 // indicator_kernels.hpp).
 #pragma once
 
-#include <optional>
 #include <span>
 #include <vector>
 
@@ -26,9 +25,10 @@ struct IndicatorSeries {
 /// output_count(kind) outputs of indicator k over series s, one after the other, each as long
 /// as the series. Errors: InvalidArgument (a period out of range, macd without fast < slow,
 /// columns of different lengths, atr without high and low), Unavailable (no toolkit, driver
-/// or device, or the device failed: the caller computes on the CPU).
+/// or device, the device failed, or the columns alone exceed the memory budget: the caller
+/// computes on the CPU). A batch larger than the budget runs in passes.
 Result<std::vector<std::vector<double>>> batch_indicators(
     std::span<const IndicatorSeries> series, std::span<const BatchIndicator> indicators,
-    Backend backend = Backend::Device, std::optional<int> device = {});
+    const BatchOptions& options = {});
 
 }  // namespace tradpal::gpu

@@ -47,8 +47,10 @@ struct SweepRequest {
 /// Where the sets run.
 enum class SweepDevice {
     Cpu,
-    /// sma_cross sets without protective orders or risk_atr sizing on the CUDA device (the
-    /// gpu module), the others on the CPU; all on the CPU when there is no device.
+    /// Sets of the built-in strategies (sma_cross, macd_cross, rsi_reversion,
+    /// bollinger_reversion, donchian_breakout) without protective orders or risk_atr sizing
+    /// on the CUDA device (the gpu module), the others on the CPU; all on the CPU when there
+    /// is no device.
     Gpu,
     /// As Gpu, with the device threads' code run by a host loop (tests without a device).
     GpuHostLoop,
@@ -60,6 +62,9 @@ struct SweepOptions {
     int threads = 0;  ///< 0: all cores
     SweepDevice device = SweepDevice::Cpu;
     std::optional<int> gpu_device;  ///< the CUDA device (default: the most free memory)
+    double gpu_memory_limit = 0.8;  ///< [gpu] memory_limit: the share of its memory a batch holds
+    /// A budget in bytes instead (tests: the host loop honours it too).
+    std::optional<std::uint64_t> gpu_memory_bytes;
 };
 
 /// One (symbol, parameter set) result.

@@ -7,12 +7,14 @@
 #include <cmath>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include <tradpal/backtest/signals.hpp>
 #include <tradpal/backtest/simulator.hpp>
+#include <tradpal/backtest/strategies.hpp>
 #include <tradpal/core/bar_series.hpp>
 #include <tradpal/core/timeframe.hpp>
 #include <tradpal/data_testing/helpers.hpp>
@@ -94,7 +96,7 @@ inline std::vector<bt::Config> gpu_configs() {
 struct CrossCase {
     BarSeries series;
     std::vector<std::vector<double>> lines;
-    CrossBatch batch;
+    SweepBatch batch;
 
     CrossCase(std::size_t n, std::uint64_t seed, Timeframe timeframe)
         : series(data_testing::synthetic_ohlcv(n, seed, timeframe)) {
@@ -119,7 +121,7 @@ struct CrossCase {
                 }
                 for (std::uint32_t c = 0; c < batch.configs.size(); ++c) {
                     for (const bool shorts : {false, true}) {
-                        batch.runs.push_back({0, a, b, c, shorts});
+                        batch.runs.push_back({0, RuleKind::Cross, {a, b}, 0, 0, c, shorts});
                     }
                 }
             }
@@ -128,10 +130,93 @@ struct CrossCase {
 
     /// What the CPU simulator gives for run k.
     bt::Metrics cpu(std::size_t k, bt::SimulationWorkspace& workspace) const {
-        const CrossRun& run = batch.runs[k];
-        return bt::simulate_cross_metrics(series.view(), batch.lines[run.a], batch.lines[run.b],
-                                          run.allow_short, {}, batch.configs[run.config], {},
-                                          workspace);
+        const SweepRun& run = batch.runs[k];
+        return bt::simulate_cross_metrics(series.view(), batch.lines[run.lines[0]],
+                                          batch.lines[run.lines[1]], run.allow_short, {},
+                                          batch.configs[run.config], {}, workspace);
+    }
+};
+
+/// Runs of the threshold, band and breakout strategies (and macd_cross): each parameter set
+/// of `sets` with its lines computed as build_signals() does, x configs x long-only or with
+/// shorts; the CPU's answer is simulate_metrics() over build_signals()' arrays.
+struct RuleCase {
+    BarSeries series;
+    std::vector<std::vector<double>> lines;
+    std::vector<bt::StrategySpec> specs;  ///< of each run
+    SweepBatch batch;
+
+    RuleCase(std::string_view strategy, const std::vector<std::vector<std::string>>& sets,
+             std::size_t n, std::uint64_t seed, Timeframe timeframe)
+        : series(data_testing::synthetic_ohlcv(n, seed, timeframe)) {
+        const BarSeriesView bars = series.view();
+        batch.symbols = {bars};
+        batch.configs = gpu_configs();
+        for (const std::vector<std::string>& set : sets) {
+            const bt::StrategySpec spec = bt::StrategySpec::make(strategy, set).value();
+            SweepRun run;
+            const auto first = static_cast<std::uint32_t>(lines.size());
+            if (strategy == "rsi_reversion") {
+                run.kind = RuleKind::Levels;
+                run.lower = spec.get("lower");
+                run.upper = spec.get("upper");
+                add_lines(1, [&](auto& l) {
+                    bt::signals::rsi(bars.close(), spec.integer("period"), l[0]);
+                });
+            } else if (strategy == "bollinger_reversion") {
+                run.kind = RuleKind::Bands;
+                add_lines(3, [&](auto& l) {
+                    bt::signals::bollinger(bars.close(), spec.integer("period"), spec.get("devs"),
+                                           l[0], l[2], l[1]);
+                });
+            } else if (strategy == "donchian_breakout") {
+                run.kind = RuleKind::Breakout;
+                add_lines(4, [&](auto& l) {
+                    bt::signals::channel(bars.high(), bars.low(), spec.integer("entry"), l[0],
+                                         l[1]);
+                    bt::signals::channel(bars.high(), bars.low(), spec.integer("exit"), l[2], l[3]);
+                });
+            } else {
+                run.kind = RuleKind::Cross;
+                add_lines(2, [&](auto& l) {
+                    bt::signals::macd(bars.close(), spec.integer("fast"), spec.integer("slow"),
+                                      spec.integer("signal"), l[0], l[1]);
+                });
+            }
+            for (std::uint32_t k = 0; k < line_count(run.kind); ++k) {
+                run.lines[k] = first + k;
+            }
+            for (std::uint32_t c = 0; c < batch.configs.size(); ++c) {
+                for (const bool shorts : {false, true}) {
+                    run.config = c;
+                    run.allow_short = shorts;
+                    batch.runs.push_back(run);
+                    std::vector<std::string> with_shorts = set;
+                    with_shorts.push_back(shorts ? "allow_short=1" : "allow_short=0");
+                    specs.push_back(bt::StrategySpec::make(strategy, with_shorts).value());
+                }
+            }
+        }
+        for (const auto& line : lines) {
+            batch.lines.emplace_back(line);
+        }
+    }
+
+    /// What the CPU simulator gives for run k.
+    bt::Metrics cpu(std::size_t k, bt::SimulationWorkspace& workspace) const {
+        const bt::SignalSet signals = bt::build_signals(specs[k], series.view()).value();
+        return bt::simulate_metrics(series.view(), bt::SignalView::of(signals),
+                                    batch.configs[batch.runs[k].config], {}, workspace);
+    }
+
+private:
+    template <class Compute>
+    void add_lines(std::size_t count, Compute compute) {
+        std::vector<std::vector<double>> fresh(count, std::vector<double>(series.size()));
+        compute(fresh);
+        for (auto& line : fresh) {
+            lines.push_back(std::move(line));
+        }
     }
 };
 
