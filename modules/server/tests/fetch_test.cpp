@@ -50,13 +50,10 @@ TEST_F(ServerTest, FetchesFromTheSourcesAsAJob) {
     s.data.http_attempts = 1;
     start(s);
     auto c = client();
-    const auto r = c.Post("/v1/data/fetch", auth(),
-                          R"J({"symbol":"BTC/USDT","timeframe":"1h","source":"binance",
-                              "start":"2024-01-01T00:00:00Z","end":"2024-01-04T00:00:00Z"})J",
-                          "application/json");
-    ASSERT_TRUE(r);
-    ASSERT_EQ(r->status, 202) << r->body;
-    const std::string id = json::parse(r->body)["job"]["id"];
+    const std::string id =
+        submit_job("/v1/data/fetch", R"J({"symbol":"BTC/USDT","timeframe":"1h","source":"binance",
+                              "start":"2024-01-01T00:00:00Z","end":"2024-01-04T00:00:00Z"})J");
+    ASSERT_FALSE(id.empty());
     const json job = wait_job(id);
     ASSERT_EQ(job["state"], "done") << job.dump();
     const json result = body(c.Get("/v1/jobs/" + id + "/result"));

@@ -58,10 +58,8 @@ TEST_F(MlApiTest, TrainsListsAndPredicts) {
         GTEST_SKIP() << "built without libtorch";
     }
     auto c = client();
-    const auto r = c.Post("/v1/ml/train", auth(), train_body("tiny", 2), "application/json");
-    ASSERT_TRUE(r);
-    ASSERT_EQ(r->status, 202) << r->body;
-    const std::string id = json::parse(r->body)["job"]["id"];
+    const std::string id = submit_job("/v1/ml/train", train_body("tiny", 2));
+    ASSERT_FALSE(id.empty());
     const json job = wait_job(id);
     ASSERT_EQ(job["state"], "done") << job.dump();
     EXPECT_DOUBLE_EQ(job["progress"].get<double>(), 1.0);
@@ -122,10 +120,8 @@ TEST_F(MlApiTest, CancelledTrainingLeavesNoModel) {
         GTEST_SKIP() << "built without libtorch";
     }
     auto c = client();
-    const auto r = c.Post("/v1/ml/train", auth(), train_body("long", 5000), "application/json");
-    ASSERT_TRUE(r);
-    ASSERT_EQ(r->status, 202) << r->body;
-    const std::string id = json::parse(r->body)["job"]["id"];
+    const std::string id = submit_job("/v1/ml/train", train_body("long", 5000));
+    ASSERT_FALSE(id.empty());
     json job = json::object();
     for (int i = 0; i < 6000 && job.value("message", "").empty(); ++i) {  // an epoch done
         std::this_thread::sleep_for(std::chrono::milliseconds(10));

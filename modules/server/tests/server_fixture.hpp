@@ -87,6 +87,16 @@ protected:
         EXPECT_TRUE(r) << "no response";
         return r ? nlohmann::json::parse(r->body) : nlohmann::json();
     }
+    /// Posts a job with the token and expects 202: its id (empty after a failed expectation).
+    std::string submit_job(const std::string& path, const std::string& request) const {
+        auto c = client();
+        const auto r = c.Post(path, auth(), request, "application/json");
+        if (!r || r->status != 202) {
+            ADD_FAILURE() << path << ": " << (r ? r->body : "no response");
+            return {};
+        }
+        return nlohmann::json::parse(r->body)["job"]["id"];
+    }
     /// Polls a job until it has ended (or 60 s pass); returns its last state.
     nlohmann::json wait_job(const std::string& id, std::string_view until = "") const {
         auto c = client();

@@ -324,14 +324,11 @@ TEST_F(ApiTest, RunsABacktestAndKeepsItsReport) {
 // closed long before the job ends, which the job does not notice.
 TEST_F(ApiTest, SweepJobRunsToAResult) {
     auto c = client();
-    const auto r =
-        c.Post("/v1/sweeps", auth(),
-               fmt::format(R"J({{"series":{},"grid":{{"fast":"5:20:5","slow":[30,40]}},"top":3}})J",
-                           kSeries),
-               "application/json");
-    ASSERT_TRUE(r);
-    ASSERT_EQ(r->status, 202) << r->body;
-    const std::string id = json::parse(r->body)["job"]["id"];
+    const std::string id = submit_job(
+        "/v1/sweeps",
+        fmt::format(R"J({{"series":{},"grid":{{"fast":"5:20:5","slow":[30,40]}},"top":3}})J",
+                    kSeries));
+    ASSERT_FALSE(id.empty());
     const json job = wait_job(id);
     ASSERT_EQ(job["state"], "done") << job.dump();
     EXPECT_EQ(job["progress"], 1.0);
@@ -352,15 +349,12 @@ TEST_F(ApiTest, SweepJobRunsToAResult) {
 
 TEST_F(ApiTest, WalkForwardJob) {
     auto c = client();
-    const auto r =
-        c.Post("/v1/walkforwards", auth(),
-               fmt::format(R"J({{"series":{},"grid":{{"fast":"5:10:5","slow":[30]}},"train":"20d",
+    const std::string id = submit_job(
+        "/v1/walkforwards",
+        fmt::format(R"J({{"series":{},"grid":{{"fast":"5:10:5","slow":[30]}},"train":"20d",
                         "test":"10d"}})J",
-                           kSeries),
-               "application/json");
-    ASSERT_TRUE(r);
-    ASSERT_EQ(r->status, 202) << r->body;
-    const std::string id = json::parse(r->body)["job"]["id"];
+                    kSeries));
+    ASSERT_FALSE(id.empty());
     ASSERT_EQ(wait_job(id)["state"], "done");
     const json result = body(c.Get("/v1/jobs/" + id + "/result"));
     EXPECT_FALSE(result["windows"].empty());
@@ -370,10 +364,8 @@ TEST_F(ApiTest, WalkForwardJob) {
 TEST_F(ApiTest, CancelledJobLeavesNoResult) {
     add_long_series();
     auto c = client();
-    const auto r = c.Post("/v1/sweeps", auth(), long_sweep(), "application/json");
-    ASSERT_TRUE(r);
-    ASSERT_EQ(r->status, 202) << r->body;
-    const std::string id = json::parse(r->body)["job"]["id"];
+    const std::string id = submit_job("/v1/sweeps", long_sweep());
+    ASSERT_FALSE(id.empty());
     ASSERT_EQ(wait_job(id, "running")["state"], "running");
     const auto del = c.Delete("/v1/jobs/" + id, auth());
     ASSERT_TRUE(del);
@@ -395,10 +387,8 @@ TEST_F(ApiTest, FullQueueAnswers429WithRetryAfter) {
     std::vector<std::string> ids;
     // One worker and a queue of two: the first runs, two wait, the fourth is refused.
     for (int i = 0; i < 3; ++i) {
-        const auto r = c.Post("/v1/sweeps", auth(), long_sweep(), "application/json");
-        ASSERT_TRUE(r);
-        ASSERT_EQ(r->status, 202) << r->body;
-        ids.push_back(json::parse(r->body)["job"]["id"]);
+        ids.push_back(submit_job("/v1/sweeps", long_sweep()));
+        ASSERT_FALSE(ids.back().empty());
         if (i == 0) {
             wait_job(ids[0], "running");
         }
@@ -419,12 +409,9 @@ TEST_F(ApiTest, FullQueueAnswers429WithRetryAfter) {
 TEST_F(ApiTest, ImportsCsvAsAJob) {
     auto c = client();
     const std::string csv = data_testing::to_csv(data_testing::synthetic_ohlcv(50, 9).view());
-    const auto r = c.Post("/v1/data/import", auth(),
-                          json({{"symbol", "ETH/USD"}, {"timeframe", "1h"}, {"csv", csv}}).dump(),
-                          "application/json");
-    ASSERT_TRUE(r);
-    ASSERT_EQ(r->status, 202) << r->body;
-    const std::string id = json::parse(r->body)["job"]["id"];
+    const std::string id = submit_job(
+        "/v1/data/import", json({{"symbol", "ETH/USD"}, {"timeframe", "1h"}, {"csv", csv}}).dump());
+    ASSERT_FALSE(id.empty());
     ASSERT_EQ(wait_job(id)["state"], "done");
     EXPECT_EQ(body(c.Get("/v1/jobs/" + id + "/result"))["series"]["rows"], 50);
     EXPECT_EQ(body(c.Get("/v1/series/csv/ETH-USD/1h/bars"))["ts"].size(), 50U);
