@@ -570,12 +570,12 @@ TEST_F(CliTest, SweepOnTheGpuWritesTheCpuRowsAndSaysWhatRanWhere) {
     } else {
         EXPECT_THAT(on_gpu.err, HasSubstr("note: the GPU ran nothing ("));
     }
-    // Sets with a stop loss run on the CPU, counted in a note when a device ran the rest.
-    const CliRun stops =
-        tradpal(fmt::format("{} --gpu --grid stop_loss=0,0.02 --out {}", args, gpu));
-    ASSERT_EQ(stops.code, 0) << stops.err;
-    EXPECT_THAT(stops.err, HasSubstr(device ? "note: 8 of 16 runs ran on the CPU"
-                                            : "note: the GPU ran nothing ("));
+    // Rule sets run on the CPU, counted in a note (the GPU takes the built-in strategies).
+    const CliRun rules = tradpal(
+        "sweep --strategy rules --symbol S --entry 'close > sma(close, {n})' "
+        "--exit 'close < sma(close, {n})' --grid n=10,20 --gpu");
+    ASSERT_EQ(rules.code, 0) << rules.err;
+    EXPECT_THAT(rules.err, HasSubstr("note: 2 of 2 runs ran on the CPU"));
 }
 
 TEST_F(CliTest, SweepOverTwoMpiProcessesEqualsOneProcess) {

@@ -273,8 +273,8 @@ int run_sweep_here(Context& ctx, SweepArgs& a, const research::MpiSession* sessi
                                      outcome.gpu_unavailable);
         } else if (outcome.gpu_fallback > 0) {
             std::cerr << fmt::format(
-                "note: {} of {} runs ran on the CPU (the GPU takes the built-in strategies but "
-                "rules, without protective orders or risk_atr sizing)\n",
+                "note: {} of {} runs ran on the CPU (the GPU takes the built-in strategies, not "
+                "rules)\n",
                 with_commas(outcome.gpu_fallback),
                 with_commas(outcome.gpu_fallback + outcome.gpu_evaluated));
         }
@@ -550,9 +550,8 @@ void add_sweep_command(CLI::App& app, std::vector<Command>& commands) {
     c->add_flag("--gpu", a.gpu,
                 "Run the sets of sma_cross, macd_cross, rsi_reversion, bollinger_reversion and "
                 "donchian_breakout on the CUDA device (the same metrics as the CPU), in passes "
-                "within [gpu] memory_limit; sets it does not take (rules, protective orders, "
-                "risk_atr sizing) run on the CPU, and all of them when there is no device, each "
-                "with a one-line note");
+                "within [gpu] memory_limit; rules sets run on the CPU, and all sets when there "
+                "is no device, each with a one-line note");
     c->add_option("--gpu-device", a.gpu_device,
                   "With --gpu: the CUDA device (default: the one with the most free memory)");
     add_execution_options(*c, a.execution);

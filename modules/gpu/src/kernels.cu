@@ -101,14 +101,17 @@ Result<void> launch_sweep(const SweepLaunch& launch, int device, std::span<RunSt
     for (const RunBars& host : launch.symbols) {
         RunBars bars = host;
         auto ts = memory.upload(std::span<const std::int64_t>(host.ts, host.n));
-        auto open = memory.upload(std::span<const double>(host.open, host.n));
-        auto close = memory.upload(std::span<const double>(host.close, host.n));
-        if (!ts || !open || !close) {
-            return !ts ? ts.error() : !open ? open.error() : close.error();
+        if (!ts) {
+            return ts.error();
         }
         bars.ts = *ts;
-        bars.open = *open;
-        bars.close = *close;
+        for (const double** column : {&bars.open, &bars.high, &bars.low, &bars.close}) {
+            auto copy = memory.upload(std::span<const double>(*column, host.n));
+            if (!copy) {
+                return copy.error();
+            }
+            *column = *copy;
+        }
         symbols.push_back(bars);
     }
     std::vector<const double*> lines;

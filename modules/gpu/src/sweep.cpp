@@ -21,20 +21,31 @@ Result<void> check_batch(const SweepBatch& batch) {
             return fail(ErrorCode::InvalidArgument, "gpu sweep: a run's index is out of range");
         }
         const std::size_t n = batch.symbols[run.symbol].size();
-        for (std::size_t k = 0; k < line_count(run.kind); ++k) {
-            if (run.lines[k] >= batch.lines.size()) {
+        const auto check_line = [&](std::uint32_t line) -> Result<void> {
+            if (line >= batch.lines.size()) {
                 return fail(ErrorCode::InvalidArgument,
                             "gpu sweep: a run's line index is out of range");
             }
-            if (batch.lines[run.lines[k]].size() != n) {
+            if (batch.lines[line].size() != n) {
                 return fail(
                     ErrorCode::InvalidArgument,
                     fmt::format("gpu sweep: a line does not have the {} values of its symbol", n));
             }
+            return {};
+        };
+        for (std::size_t k = 0; k < line_count(run.kind); ++k) {
+            if (auto ok = check_line(run.lines[k]); !ok) {
+                return ok;
+            }
         }
-        if (const std::string_view why = sweep_unsupported(batch.configs[run.config], {});
-            !why.empty()) {
-            return fail(ErrorCode::InvalidArgument, fmt::format("gpu sweep: {}", why));
+        if (batch.configs[run.config].sizing.mode == bt::SizingMode::RiskAtr) {
+            if (run.atr_line == kNoLine) {
+                return fail(ErrorCode::InvalidArgument,
+                            "gpu sweep: risk_atr sizing needs the symbol's ATR line");
+            }
+            if (auto ok = check_line(run.atr_line); !ok) {
+                return ok;
+            }
         }
     }
     return {};
@@ -56,7 +67,7 @@ std::uint64_t input_bytes(const SweepBatch& batch) {
     std::uint64_t bytes = 0;
     for (const BarSeriesView& bars : batch.symbols) {
         bytes +=
-            bars.size() * (sizeof(std::int64_t) + 2 * sizeof(double)) + sizeof(detail::RunBars);
+            bars.size() * (sizeof(std::int64_t) + 4 * sizeof(double)) + sizeof(detail::RunBars);
     }
     for (const std::span<const double> line : batch.lines) {
         bytes += line.size_bytes() + sizeof(const double*);
@@ -65,17 +76,6 @@ std::uint64_t input_bytes(const SweepBatch& batch) {
 }
 
 }  // namespace
-
-std::string_view sweep_unsupported(const bt::Config& config,
-                                   const bt::Protection& protection) noexcept {
-    if (protection.any()) {
-        return "protective orders (stop_loss, take_profit, trailing_stop) run on the CPU";
-    }
-    if (config.sizing.mode == bt::SizingMode::RiskAtr) {
-        return "risk_atr sizing runs on the CPU";
-    }
-    return {};
-}
 
 Result<std::vector<bt::Metrics>> simulate_sweep(const SweepBatch& batch,
                                                 const BatchOptions& options) {
@@ -89,7 +89,8 @@ Result<std::vector<bt::Metrics>> simulate_sweep(const SweepBatch& batch,
     std::vector<detail::RunBars> symbols;
     std::vector<std::size_t> days;
     for (const BarSeriesView& bars : batch.symbols) {
-        symbols.push_back({bars.ts().data(), bars.open().data(), bars.close().data(), bars.size()});
+        symbols.push_back({bars.ts().data(), bars.open().data(), bars.high().data(),
+                           bars.low().data(), bars.close().data(), bars.size()});
         days.push_back(bt::day_starts(bars.ts()).size());
     }
     // Neighbouring threads take runs of the same rule and lines (a warp then reads one line,
@@ -120,14 +121,22 @@ Result<std::vector<bt::Metrics>> simulate_sweep(const SweepBatch& batch,
             const SweepRun& run = batch.runs[order[j]];
             const bt::Config& config = batch.configs[run.config];
             detail::LaunchRun launch;
-            launch.params = {config.cash,     config.costs,
-                             config.sizing,   config.fill_price == bt::FillPrice::Close,
-                             run.allow_short, run.kind,
-                             run.lower,       run.upper};
+            detail::RunParams& params = launch.params;
+            params.cash = config.cash;
+            params.costs = config.costs;
+            params.sizing = config.sizing;
+            params.at_close = config.fill_price == bt::FillPrice::Close;
+            params.stop_same_bar = config.stop_same_bar;
+            params.allow_short = run.allow_short;
+            params.protection = run.protection;
+            params.kind = run.kind;
+            params.lower = run.lower;
+            params.upper = run.upper;
             launch.symbol = run.symbol;
             for (std::size_t k = 0; k < 4; ++k) {
                 launch.lines[k] = k < line_count(run.kind) ? run.lines[k] : run.lines[0];
             }
+            launch.lines[4] = run.atr_line != kNoLine ? run.atr_line : run.lines[0];
             launch.returns_offset = pass.returns_size;
             returns_at.push_back(returns_size + pass.returns_size);
             pass.returns_size += days[run.symbol];

@@ -16,7 +16,8 @@ namespace tradpal::gpu::detail {
 struct LaunchRun {
     RunParams params;
     std::uint32_t symbol = 0;
-    std::uint32_t lines[4] = {};     ///< indices into the launch's lines (unused: the first's)
+    /// Indices into the launch's lines: the rule's four (unused: the first's) and the ATR.
+    std::uint32_t lines[5] = {};
     std::size_t returns_offset = 0;  ///< its slice of its pass's returns
 };
 
@@ -40,7 +41,8 @@ struct SweepLaunch {
 
 /// The lines of `run` among `lines` (pointers to host or device copies).
 TRADPAL_HD inline RunLines lines_of(const LaunchRun& run, const double* const* lines) {
-    return {{lines[run.lines[0]], lines[run.lines[1]], lines[run.lines[2]], lines[run.lines[3]]}};
+    return {{lines[run.lines[0]], lines[run.lines[1]], lines[run.lines[2]], lines[run.lines[3]]},
+            lines[run.lines[4]]};
 }
 
 /// Runs every pass of `launch` on device `device` (bars and lines uploaded once), writing

@@ -52,10 +52,10 @@ TEST(GpuSweepDevice, ThresholdBandAndBreakoutRulesEqualSimulator) {
 }
 
 TEST(GpuSweepDevice, PassesWithinAMemoryBudgetGiveTheSameMetrics) {
-    // A budget of the inputs and ~40 runs: 70 runs take two passes.
+    // A budget of the inputs and ~40 runs: the batch takes dozens of passes.
     const CrossCase c(2000, 23, Timeframe("1h"));
     BatchOptions options;
-    options.memory_bytes = 2000 * 24 + c.lines.size() * 2000 * 8 + 40 * (84 * 8 + 512);
+    options.memory_bytes = 2000 * 40 + c.lines.size() * 2000 * 8 + 40 * (84 * 8 + 512);
     check_device(c, options);
 }
 

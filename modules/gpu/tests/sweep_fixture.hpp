@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <tradpal/backtest/signals.hpp>
@@ -76,10 +77,10 @@ inline void expect_same(const bt::Metrics& gpu, const bt::Metrics& cpu) {
 #undef TRADPAL_EQ
 }
 
-/// Configs the GPU takes: the default, fills at the close, costs of every kind, each sizing
-/// mode but RiskAtr.
+/// Configs of every kind: the default, fills at the close, costs of every kind, each sizing
+/// mode, protective orders that may fill on the entry's bar.
 inline std::vector<bt::Config> gpu_configs() {
-    std::vector<bt::Config> configs(5);
+    std::vector<bt::Config> configs(7);
     configs[1].fill_price = bt::FillPrice::Close;
     configs[2].costs.slippage_bps = 3;
     configs[2].costs.commission_fixed = 1.5;
@@ -88,7 +89,23 @@ inline std::vector<bt::Config> gpu_configs() {
     configs[4].sizing.mode = bt::SizingMode::FixedCash;
     configs[4].sizing.cash_amount = 25000;
     configs[4].costs.commission = 0;
+    configs[5].sizing.mode = bt::SizingMode::RiskAtr;
+    configs[5].sizing.risk_fraction = 0.01;
+    configs[6].stop_same_bar = true;
+    configs[6].costs.slippage_bps = 2;
     return configs;
+}
+
+/// Protective orders of each kind, alone and together.
+inline std::vector<bt::Protection> gpu_protections() {
+    return {{}, {0.01, 0, 0}, {0, 0.015, 0}, {0, 0, 0.01}, {0.02, 0.03, 0.012}};
+}
+
+/// The ATR that RiskAtr sizing reads (every config keeps the default atr_period).
+inline std::vector<double> atr_of(const BarSeriesView& bars) {
+    std::vector<double> atr(bars.size());
+    bt::signals::atr(bars.high(), bars.low(), bars.close(), bt::Sizing{}.atr_period, atr);
+    return atr;
 }
 
 /// Simple and exponential averages of a few periods over `bars`, and every run of pairs of
@@ -108,20 +125,24 @@ struct CrossCase {
                 lines.push_back(std::move(line));
             }
         }
+        const auto count = static_cast<std::uint32_t>(lines.size());
+        lines.push_back(atr_of(bars));
         batch.symbols = {bars};
         for (const auto& line : lines) {
             batch.lines.emplace_back(line);
         }
         batch.configs = gpu_configs();
-        const auto count = static_cast<std::uint32_t>(lines.size());
         for (std::uint32_t a = 0; a < count; ++a) {
             for (std::uint32_t b = 0; b < count; ++b) {
                 if (a % 4 >= b % 4) {
                     continue;  // fast period below slow, as sma_cross asks
                 }
                 for (std::uint32_t c = 0; c < batch.configs.size(); ++c) {
-                    for (const bool shorts : {false, true}) {
-                        batch.runs.push_back({0, RuleKind::Cross, {a, b}, 0, 0, c, shorts});
+                    for (const bt::Protection& protection : gpu_protections()) {
+                        for (const bool shorts : {false, true}) {
+                            batch.runs.push_back(
+                                {0, RuleKind::Cross, {a, b}, 0, 0, c, shorts, protection, count});
+                        }
                     }
                 }
             }
@@ -131,15 +152,19 @@ struct CrossCase {
     /// What the CPU simulator gives for run k.
     bt::Metrics cpu(std::size_t k, bt::SimulationWorkspace& workspace) const {
         const SweepRun& run = batch.runs[k];
-        return bt::simulate_cross_metrics(series.view(), batch.lines[run.lines[0]],
-                                          batch.lines[run.lines[1]], run.allow_short, {},
-                                          batch.configs[run.config], {}, workspace);
+        const bt::Config& config = batch.configs[run.config];
+        const bool risk_atr = config.sizing.mode == bt::SizingMode::RiskAtr;
+        return bt::simulate_cross_metrics(
+            series.view(), batch.lines[run.lines[0]], batch.lines[run.lines[1]], run.allow_short,
+            run.protection, config,
+            risk_atr ? batch.lines[run.atr_line] : std::span<const double>(), workspace);
     }
 };
 
 /// Runs of the threshold, band and breakout strategies (and macd_cross): each parameter set
-/// of `sets` with its lines computed as build_signals() does, x configs x long-only or with
-/// shorts; the CPU's answer is simulate_metrics() over build_signals()' arrays.
+/// of `sets` with its lines computed as build_signals() does, x configs x protective orders
+/// x long-only or with shorts; the CPU's answer is simulate_metrics() over build_signals()'
+/// arrays.
 struct RuleCase {
     BarSeries series;
     std::vector<std::vector<double>> lines;
@@ -187,15 +212,26 @@ struct RuleCase {
                 run.lines[k] = first + k;
             }
             for (std::uint32_t c = 0; c < batch.configs.size(); ++c) {
-                for (const bool shorts : {false, true}) {
-                    run.config = c;
-                    run.allow_short = shorts;
-                    batch.runs.push_back(run);
-                    std::vector<std::string> with_shorts = set;
-                    with_shorts.push_back(shorts ? "allow_short=1" : "allow_short=0");
-                    specs.push_back(bt::StrategySpec::make(strategy, with_shorts).value());
+                for (const bt::Protection& protection : gpu_protections()) {
+                    for (const bool shorts : {false, true}) {
+                        run.config = c;
+                        run.allow_short = shorts;
+                        run.protection = protection;
+                        batch.runs.push_back(run);
+                        std::vector<std::string> full = set;
+                        full.push_back(shorts ? "allow_short=1" : "allow_short=0");
+                        full.push_back(fmt::format("stop_loss={}", protection.stop_loss));
+                        full.push_back(fmt::format("take_profit={}", protection.take_profit));
+                        full.push_back(fmt::format("trailing_stop={}", protection.trailing_stop));
+                        specs.push_back(bt::StrategySpec::make(strategy, full).value());
+                    }
                 }
             }
+        }
+        const auto atr_line = static_cast<std::uint32_t>(lines.size());
+        lines.push_back(atr_of(bars));
+        for (SweepRun& run : batch.runs) {
+            run.atr_line = atr_line;
         }
         for (const auto& line : lines) {
             batch.lines.emplace_back(line);
@@ -205,8 +241,12 @@ struct RuleCase {
     /// What the CPU simulator gives for run k.
     bt::Metrics cpu(std::size_t k, bt::SimulationWorkspace& workspace) const {
         const bt::SignalSet signals = bt::build_signals(specs[k], series.view()).value();
-        return bt::simulate_metrics(series.view(), bt::SignalView::of(signals),
-                                    batch.configs[batch.runs[k].config], {}, workspace);
+        const SweepRun& run = batch.runs[k];
+        const bt::Config& config = batch.configs[run.config];
+        const bool risk_atr = config.sizing.mode == bt::SizingMode::RiskAtr;
+        return bt::simulate_metrics(
+            series.view(), bt::SignalView::of(signals), config,
+            risk_atr ? batch.lines[run.atr_line] : std::span<const double>(), workspace);
     }
 
 private:

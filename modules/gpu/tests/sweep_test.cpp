@@ -78,10 +78,10 @@ TEST(GpuSweep, ABatchOverTheMemoryBudgetRunsInPassesWithTheSameResults) {
     // 500 hourly bars are 21 days: a run holds 21 returns, its state and its launch record.
     const CrossCase c(500, 17, Timeframe("1h"));
     BatchOptions options(Backend::HostLoop);
-    const std::uint64_t inputs = 500 * 24 + c.lines.size() * 500 * 8;
+    const std::uint64_t inputs = 500 * 40 + c.lines.size() * 500 * 8;
     options.memory_bytes = inputs + 20'000;  // room for a few dozen runs per pass
     check_host_loop(c, options);
-    options.memory_bytes = inputs;  // the bars and lines fit, no run does
+    options.memory_bytes = inputs + 200;  // the bars and lines fit, no run does
     const auto refused = simulate_sweep(c.batch, options);
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().code, ErrorCode::Unavailable);
@@ -89,20 +89,15 @@ TEST(GpuSweep, ABatchOverTheMemoryBudgetRunsInPassesWithTheSameResults) {
         << refused.error().message;
 }
 
-TEST(GpuSweep, RefusesWhatItDoesNotPort) {
-    backtest::Config config;
-    EXPECT_TRUE(sweep_unsupported(config, {}).empty());
-    backtest::Protection stops;
-    stops.stop_loss = 0.02;
-    EXPECT_FALSE(sweep_unsupported(config, stops).empty());
-    config.sizing.mode = backtest::SizingMode::RiskAtr;
-    EXPECT_FALSE(sweep_unsupported(config, {}).empty());
-
+TEST(GpuSweep, RiskAtrSizingNeedsTheAtrLine) {
     CrossCase c(100, 14, Timeframe("1h"));
-    c.batch.configs[0] = config;
+    for (SweepRun& run : c.batch.runs) {
+        run.atr_line = kNoLine;  // fine for every config but RiskAtr
+    }
     const auto out = simulate_sweep(c.batch, Backend::HostLoop);
     ASSERT_FALSE(out);
     EXPECT_EQ(out.error().code, ErrorCode::InvalidArgument);
+    EXPECT_NE(out.error().message.find("risk_atr"), std::string::npos) << out.error().message;
 }
 
 TEST(GpuSweep, ChecksIndicesAndLengths) {

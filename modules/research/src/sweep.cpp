@@ -347,7 +347,7 @@ void SweepEngine::run_gpu(const bt::SymbolSeries& s) {
             continue;
         }
         auto rule = gpu_rule(*p.spec);
-        if (!rule || !gpu::sweep_unsupported(p.config, p.spec->protection()).empty()) {
+        if (!rule) {
             ++outcome_.gpu_fallback;
             continue;
         }
@@ -386,6 +386,11 @@ void SweepEngine::run_gpu(const bt::SymbolSeries& s) {
             batch.lines.emplace_back(*line);
         }
     }
+    const std::uint32_t atr_line =
+        atr_.empty() ? gpu::kNoLine : static_cast<std::uint32_t>(batch.lines.size());
+    if (!atr_.empty()) {
+        batch.lines.emplace_back(atr_);
+    }
     for (const auto& [set, rule] : planned) {
         gpu::SweepRun run;
         run.kind = rule.kind;
@@ -398,6 +403,8 @@ void SweepEngine::run_gpu(const bt::SymbolSeries& s) {
         run.lower = rule.lower;
         run.upper = rule.upper;
         run.allow_short = prepared_[set].spec->allow_short();
+        run.protection = prepared_[set].spec->protection();
+        run.atr_line = atr_line;
         batch.configs.push_back(prepared_[set].config);
         run.config = static_cast<std::uint32_t>(batch.configs.size() - 1);
         batch.runs.push_back(run);

@@ -135,9 +135,9 @@ TEST(Sweep, RowsAndTopDoNotDependOnTheThreads) {
     }
 }
 
-TEST(Sweep, GpuRowsAreTheCpuRowsAndTheRestFallsBack) {
+TEST(Sweep, GpuRowsAreTheCpuRowsStopsIncludedAndRulesFallBack) {
     // The GPU path with the device threads' code run on the host: the same rows, in the same
-    // order; sets with a stop loss go to the CPU and are counted.
+    // order, sets with a stop loss included; rule sets go to the CPU and are counted.
     const Market market;
     const SweepRequest request =
         request_of(grid_of({"fast=3:15:4", "slow=10:40:10", "ma=sma,ema", "stop_loss=0,0.02"}),
@@ -154,13 +154,22 @@ TEST(Sweep, GpuRowsAreTheCpuRowsAndTheRestFallsBack) {
         EXPECT_EQ(rows_gpu[k].metrics.trades, rows_cpu[k].metrics.trades) << k;
         EXPECT_EQ(rows_gpu[k].metrics.sharpe, rows_cpu[k].metrics.sharpe) << k;
     }
-    EXPECT_EQ(gpu.gpu_evaluated + gpu.gpu_fallback, rows_cpu.size());
-    EXPECT_EQ(gpu.gpu_evaluated, gpu.gpu_fallback);  // half the sets have a stop loss
+    EXPECT_EQ(gpu.gpu_evaluated, rows_cpu.size());
+    EXPECT_EQ(gpu.gpu_fallback, 0U);
     EXPECT_TRUE(gpu.gpu_unavailable.empty());
     ASSERT_EQ(gpu.top.size(), cpu.top.size());
     for (std::size_t k = 0; k < cpu.top.size(); ++k) {
         EXPECT_EQ(gpu.top[k].set, cpu.top[k].set) << k;
     }
+
+    SweepRequest rules = request_of(grid_of({"slow=10,20"}), {}, "rules");
+    rules.rules.entry = "close > sma(close, {slow})";
+    rules.rules.exit = "close < sma(close, {slow})";
+    SweepOutcome on_cpu;
+    const auto rule_rows = all_rows(market, rules, 2, &on_cpu, SweepDevice::GpuHostLoop);
+    EXPECT_EQ(rule_rows.size(), 4U);
+    EXPECT_EQ(on_cpu.gpu_evaluated, 0U);
+    EXPECT_EQ(on_cpu.gpu_fallback, 4U);
 }
 
 /// Every number of two metrics is the same to the bit.
@@ -187,10 +196,11 @@ void expect_same_metrics(const bt::Metrics& x, const bt::Metrics& y) {
 }
 
 TEST(Sweep, GpuRunsEveryBuiltInStrategyAsTheCpuDoes) {
-    // Threshold, band, breakout and macd sets through the GPU path (host loop), with shorts
-    // and costs: the CPU's rows to the bit, none left to the CPU.
+    // Threshold, band, breakout and macd sets through the GPU path (host loop), with shorts,
+    // costs, protective orders and risk_atr sizing: the CPU's rows to the bit, none left to
+    // the CPU.
     const Market market;
-    const std::vector<SweepRequest> requests = {
+    std::vector<SweepRequest> requests = {
         request_of(grid_of({"period=5:25:10", "lower=20,30", "upper=70,80", "allow_short=0,1",
                             "commission=0.001"}),
                    {}, "rsi_reversion"),
@@ -198,8 +208,12 @@ TEST(Sweep, GpuRunsEveryBuiltInStrategyAsTheCpuDoes) {
                    "bollinger_reversion"),
         request_of(grid_of({"entry=10,20", "exit=5,15", "allow_short=0,1"}), {},
                    "donchian_breakout"),
-        request_of(grid_of({"fast=5,12", "slow=26,40", "signal=9"}), {"allow_short=1"},
-                   "macd_cross")};
+        request_of(grid_of({"fast=5,12", "slow=26,40", "signal=9", "trailing_stop=0,0.01"}),
+                   {"allow_short=1"}, "macd_cross")};
+    requests[1].config.sizing.mode = bt::SizingMode::RiskAtr;
+    requests[1].config.sizing.risk_fraction = 0.02;
+    requests[2].fixed.push_back("stop_loss=0.015");
+    requests[2].fixed.push_back("take_profit=0.03");
     for (const SweepRequest& request : requests) {
         SCOPED_TRACE(request.strategy);
         SweepOutcome cpu;

@@ -6,13 +6,13 @@
 // sweep_kernel.hpp). The lines the signals come from (averages, RSI, bands, channels) are
 // computed on the host by the caller and uploaded once per batch; each thread reads its bars
 // and lines and writes one return per day, which the host finishes into metrics with the
-// simulator's code. A batch larger than [gpu] memory_limit allows runs in passes.
+// simulator's code. Protective orders and every sizing mode run there too (risk_atr reads an
+// ATR line). A batch larger than [gpu] memory_limit allows runs in passes.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <span>
-#include <string_view>
 #include <vector>
 
 #include <tradpal/backtest/config.hpp>
@@ -40,6 +40,9 @@ constexpr std::size_t line_count(RuleKind kind) noexcept {
     return 0;
 }
 
+/// SweepRun::atr_line when the sizing needs no ATR.
+inline constexpr std::uint32_t kNoLine = 0xffffffff;
+
 /// One run: a rule over one symbol with one config.
 struct SweepRun {
     std::uint32_t symbol = 0;  ///< index into SweepBatch::symbols
@@ -51,6 +54,10 @@ struct SweepRun {
     double upper = 0;
     std::uint32_t config = 0;  ///< index into SweepBatch::configs
     bool allow_short = false;
+    backtest::Protection protection;
+    /// The symbol's ATR (backtest::signals::atr of the config's atr_period) for RiskAtr
+    /// sizing, an index into SweepBatch::lines.
+    std::uint32_t atr_line = kNoLine;
 };
 
 /// What a batch reads; the spans must outlive the call.
@@ -61,15 +68,10 @@ struct SweepBatch {
     std::vector<SweepRun> runs;
 };
 
-/// Why the GPU sweep cannot run a set with this config and these protective orders (the
-/// caller runs it on the CPU), or an empty view when it can.
-std::string_view sweep_unsupported(const backtest::Config& config,
-                                   const backtest::Protection& protection) noexcept;
-
 /// The metrics of every run of `batch`, in its order. Errors: Unavailable (no toolkit, driver
 /// or device, the device failed, or the bars and lines alone exceed the memory budget: the
 /// caller falls back to the CPU), InvalidArgument (an index out of range, a line of the wrong
-/// length, a run sweep_unsupported() refuses).
+/// length, RiskAtr sizing without an ATR line).
 Result<std::vector<backtest::Metrics>> simulate_sweep(const SweepBatch& batch,
                                                       const BatchOptions& options = {});
 

@@ -2,10 +2,10 @@
 // The work of one GPU thread of the sweep: one run of a built-in strategy over one symbol,
 // its signals read from precomputed lines (a moving average, an RSI, bands, a channel) and
 // decided and executed as the CPU simulator's SignalDecider and Simulation do
-// (backtest/src/simulator.cpp) for the sets the GPU takes: no protective orders, any sizing
-// but RiskAtr. It steps the same detail:: functions bar by bar (the simulator only skips
-// ahead to the next signal, marking the bars between with the same arithmetic), so the state
-// it leaves finishes into the same metrics, bit for bit. The CUDA kernel calls it once per
+// (backtest/src/simulator.cpp), protective orders and every sizing mode included. It steps
+// the same detail:: functions bar by bar (the simulator only skips ahead to the next signal,
+// marking the bars between with the same arithmetic), so the state it leaves finishes into
+// the same metrics, bit for bit. The CUDA kernel calls it once per
 // run; a host loop calls it for the tests that run without a GPU.
 #pragma once
 
@@ -48,6 +48,8 @@ namespace bd = tradpal::backtest::detail;
 struct RunBars {
     const std::int64_t* ts = nullptr;
     const double* open = nullptr;
+    const double* high = nullptr;
+    const double* low = nullptr;
     const double* close = nullptr;
     std::size_t n = 0;
 };
@@ -58,7 +60,9 @@ struct RunParams {
     backtest::Costs costs;
     backtest::Sizing sizing;
     bool at_close = false;  ///< FillPrice::Close
+    bool stop_same_bar = false;
     bool allow_short = false;
+    backtest::Protection protection;
     RuleKind kind = RuleKind::Cross;
     double lower = 0;  ///< Levels
     double upper = 0;
@@ -74,9 +78,10 @@ struct RunState {
     double traded_value = 0;
 };
 
-/// The lines a run reads (unused ones may be null).
+/// The lines a run reads (unused ones may be null), and the ATR that RiskAtr sizing reads.
 struct RunLines {
     const double* line[4] = {};
+    const double* atr = nullptr;
 };
 
 /// The four signals at one bar.
@@ -125,6 +130,19 @@ struct ReturnSink {
     TRADPAL_HD void operator()(double r) const { out[(*count)++] = r; }
 };
 
+/// The protective orders of the open position (Simulation::arm and test_protection).
+struct Protective {
+    bool armed = false;
+    bool stop = false;
+    bool take = false;
+    bool trail = false;
+    double size = 0;  ///< what closes the position
+    double stop_price = 0;
+    double take_price = 0;
+    double trail_price = 0;
+    std::size_t from = 0;  ///< the first bar they meet
+};
+
 /// One run of rule Kind over bars [0, n) (lines NaN before their first value); `returns` has
 /// room for one return per UTC day of the bars.
 template <RuleKind Kind>
@@ -142,14 +160,19 @@ TRADPAL_HD void run_rule(const RunBars& bars, const RunLines& lines, const RunPa
     std::size_t in_position_bars = 0;
     bool pending = false;
     double pending_size = 0;
+    bool pending_protect = false;
     backtest::OrderRole pending_role = backtest::OrderRole::Signal;
+    Protective guard;
+    const bool protects = p.protection.any();
+    const bool risk_atr = p.sizing.mode == backtest::SizingMode::RiskAtr;
 
     // Simulation::execute without the detail it keeps on the CPU.
-    const auto execute = [&](std::size_t i, double size, double price, backtest::OrderRole role) {
+    const auto execute = [&](std::size_t i, double size, double price,
+                             backtest::OrderRole role) -> bd::Execution {
         const bd::Execution ex =
             bd::execute(cash, position, tracker.trade.entry_price, size, price, p.costs);
         if (ex.close_size == 0 && ex.open_size == 0) {
-            return;
+            return ex;
         }
         backtest::Trade closed;
         if (tracker.book(ex, position, price, i, bars.ts[i], role, closed)) {
@@ -157,42 +180,103 @@ TRADPAL_HD void run_rule(const RunBars& bars, const RunLines& lines, const RunPa
         }
         const double executed = ex.close_size + ex.open_size;
         traded_value += std::fabs(executed) * price;
+        if (position == 0) {
+            guard.armed = false;
+        }
+        return ex;
+    };
+    // Simulation::test_protection: stop, take-profit, trailing stop, the first fill cancels
+    // the others.
+    const auto test_protection = [&](std::size_t i) {
+        const double open = bars.open[i];
+        const double high = bars.high[i];
+        const double low = bars.low[i];
+        const bool buy = guard.size > 0;
+        const double slip = p.costs.slippage_bps;
+        double price = 0;
+        if (guard.stop && bd::stop_fill(buy, guard.stop_price, open, high, low, price)) {
+            execute(i, guard.size, bd::slipped(price, buy, slip), backtest::OrderRole::StopLoss);
+            return;
+        }
+        if (guard.take && bd::limit_fill(buy, guard.take_price, open, high, low, price)) {
+            execute(i, guard.size, price, backtest::OrderRole::TakeProfit);
+            return;
+        }
+        if (guard.trail) {
+            if (bd::stop_fill(buy, guard.trail_price, open, high, low, price)) {
+                execute(i, guard.size, bd::slipped(price, buy, slip),
+                        backtest::OrderRole::TrailingStop);
+                return;
+            }
+            bd::trail_adjust(buy, p.protection.trailing_stop, bars.close[i], guard.trail_price);
+        }
+    };
+    // Simulation::execute_now and arm: an entry that opened a position arms its orders.
+    const auto execute_now = [&](std::size_t i, double size, backtest::OrderRole role, bool protect,
+                                 double price, bool at_close) {
+        const bd::Execution ex = execute(i, size, price, role);
+        if (!(protect && ex.open_size != 0 && position != 0 && protects)) {
+            return;
+        }
+        const bool long_position = position > 0;
+        const backtest::Protection& pr = p.protection;
+        guard.armed = true;
+        guard.size = -position;
+        guard.stop = pr.stop_loss > 0;
+        guard.take = pr.take_profit > 0;
+        guard.trail = pr.trailing_stop > 0;
+        guard.stop_price = long_position ? (1 - pr.stop_loss) * price : (1 + pr.stop_loss) * price;
+        guard.take_price =
+            long_position ? (1 + pr.take_profit) * price : (1 - pr.take_profit) * price;
+        guard.trail_price = bd::trail_trigger(!long_position, price, pr.trailing_stop);
+        const bool same_bar = p.stop_same_bar && !at_close;
+        guard.from = same_bar ? i : i + 1;
+        if (same_bar) {
+            test_protection(i);
+        }
     };
 
     for (std::size_t i = 0; i < bars.n; ++i) {
         if (pending) {
             pending = false;
-            execute(i, pending_size,
-                    bd::slipped(bars.open[i], pending_size > 0, p.costs.slippage_bps),
-                    pending_role);
+            execute_now(i, pending_size, pending_role, pending_protect,
+                        bd::slipped(bars.open[i], pending_size > 0, p.costs.slippage_bps), false);
+        } else if (guard.armed && i >= guard.from) {
+            test_protection(i);
         }
         const double c = bars.close[i];
         double equity = bd::mark(cash, position, tracker.trade.entry_price, c);
         // SignalDecider: an entry against the position (or from flat) first, then an exit.
         const Signals s = i > 0 ? signals_at<Kind>(lines, bars.close, p, i) : Signals{};
         double size = 0;
+        bool protect = false;
         backtest::OrderRole role = backtest::OrderRole::Signal;
         const double direction = s.long_entry && position <= 0                     ? 1
                                  : p.allow_short && s.short_entry && position >= 0 ? -1
                                                                                    : 0;
         if (direction != 0) {
-            const double q = bd::order_size(p.sizing, equity, c, 0.0, 1.0);
+            const double q =
+                bd::order_size(p.sizing, equity, c, risk_atr ? lines.atr[i] : 0.0, 1.0);
             if (q > 0) {
                 size = direction * q - position;
                 role = position != 0 ? backtest::OrderRole::Reversal : backtest::OrderRole::Signal;
+                protect = true;
             }
         } else if ((s.long_exit && position > 0) ||
                    (p.allow_short && s.short_exit && position < 0)) {
             size = -position;
         }
         if (size != 0) {
+            guard.armed = false;  // an exit or a reversal cancels the protective orders first
             if (p.at_close) {
-                execute(i, size, bd::slipped(c, size > 0, p.costs.slippage_bps), role);
+                execute_now(i, size, role, protect, bd::slipped(c, size > 0, p.costs.slippage_bps),
+                            true);
                 equity = bd::mark(cash, position, tracker.trade.entry_price, c);
             } else {
                 pending = true;
                 pending_size = size;
                 pending_role = role;
+                pending_protect = protect;
             }
         }
         bd::equity_step(equity_state, bars.ts[i], equity, push);

@@ -48,9 +48,8 @@ struct SweepRequest {
 enum class SweepDevice {
     Cpu,
     /// Sets of the built-in strategies (sma_cross, macd_cross, rsi_reversion,
-    /// bollinger_reversion, donchian_breakout) without protective orders or risk_atr sizing
-    /// on the CUDA device (the gpu module), the others on the CPU; all on the CPU when there
-    /// is no device.
+    /// bollinger_reversion, donchian_breakout; any protective orders and sizing) on the CUDA
+    /// device (the gpu module), rule sets on the CPU; all on the CPU when there is no device.
     Gpu,
     /// As Gpu, with the device threads' code run by a host loop (tests without a device).
     GpuHostLoop,
@@ -86,7 +85,7 @@ struct SweepOutcome {
     /// no Sharpe ratio).
     std::optional<double> best_deflated_sharpe;
     /// With a GPU device: the (symbol, set) pairs the GPU ran, the pairs it left to the CPU
-    /// (a strategy or an option it does not take), and why the GPU ran nothing, if so.
+    /// (a strategy it does not take), and why the GPU ran nothing, if so.
     std::uint64_t gpu_evaluated = 0;
     std::uint64_t gpu_fallback = 0;
     std::string gpu_unavailable;

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The money arithmetic of BACKTEST_SEMANTICS.md that a run repeats at every order: sizing,
-// fees, slippage, the two legs of an execution, the mark of a position and the trade being
-// built. Written once for the event-driven engine, the signal simulator and the GPU sweep
-// kernel (TRADPAL_HD), so that they cannot drift apart. Every expression keeps the order of
-// operations of the semantics; the module is compiled with -ffp-contract=off and the CUDA code
-// with -fmad=false, so that no multiply-add is fused.
+// fees, slippage, the two legs of an execution, the mark of a position, the trade being
+// built and the fills of protective orders. Written once for the event-driven engine, the signal
+// simulator and the GPU sweep kernel (TRADPAL_HD), so that they cannot drift apart. Every
+// expression keeps the order of operations of the semantics; the module is compiled with
+// -ffp-contract=off and the CUDA code with -fmad=false, so that no multiply-add is fused.
 #pragma once
 
 #include <cmath>
@@ -219,5 +219,75 @@ struct TradeTracker {
         return closed;
     }
 };
+
+/// A stop order at `trigger` on a bar (section 5): a sell stop fills at the open when the bar
+/// opens at or below the trigger (a gap through it), else at the trigger when the low reaches
+/// it; a buy stop mirrors this with the high. False when it does not fill.
+TRADPAL_HD inline bool stop_fill(bool buy, double trigger, double open, double high, double low,
+                                 double& price) noexcept {
+    if (buy) {
+        if (open >= trigger) {
+            price = open;
+            return true;
+        }
+        if (high >= trigger) {
+            price = trigger;
+            return true;
+        }
+        return false;
+    }
+    if (open <= trigger) {
+        price = open;
+        return true;
+    }
+    if (low <= trigger) {
+        price = trigger;
+        return true;
+    }
+    return false;
+}
+
+/// A limit order: a buy fills at the open when it opens at or below the limit, else at the
+/// limit when the low reaches it; a sell mirrors this with the high.
+TRADPAL_HD inline bool limit_fill(bool buy, double limit, double open, double high, double low,
+                                  double& price) noexcept {
+    if (buy) {
+        if (limit >= open) {
+            price = open;
+            return true;
+        }
+        if (limit >= low) {
+            price = limit;
+            return true;
+        }
+        return false;
+    }
+    if (limit <= open) {
+        price = open;
+        return true;
+    }
+    if (limit <= high) {
+        price = limit;
+        return true;
+    }
+    return false;
+}
+
+/// The first trigger of a trailing stop placed at `reference`: reference - reference x trail
+/// for a sell (protecting a long), reference + reference x trail for a buy.
+TRADPAL_HD inline double trail_trigger(bool buy, double reference, double trail) noexcept {
+    const double distance = reference * trail;
+    return buy ? reference + distance : reference - distance;
+}
+
+/// After a bar on which a trailing stop did not fill, its trigger follows the close (only
+/// ever towards the price).
+TRADPAL_HD inline void trail_adjust(bool buy, double trail, double close,
+                                    double& trigger) noexcept {
+    const double moved = trail_trigger(buy, close, trail);
+    if (buy ? moved < trigger : moved > trigger) {
+        trigger = moved;
+    }
+}
 
 }  // namespace tradpal::backtest::detail
