@@ -163,7 +163,7 @@ std::vector<BenchRow> run_benchmarks(const Context& ctx, const BenchArgs& a,
                                      const std::filesystem::path& dir, ProgressBar& progress) {
     const std::uint64_t rows = a.rows > 0 ? a.rows : a.quick ? 200'000 : 1'000'000;
     const int runs = a.quick ? 1 : 3;
-    constexpr std::size_t kAreas = 6;
+    constexpr std::size_t kAreas = 7;
     std::size_t done = 0;
     const auto step = [&] {
         progress.update(++done, kAreas);
@@ -353,6 +353,23 @@ std::vector<BenchRow> run_benchmarks(const Context& ctx, const BenchArgs& a,
     out.push_back(row_of(fmt::format("sweep of {} sets", request.grid.size()), "1 worker", one,
                          fmt::format("{} workers", ctx.thread_count()), all));
     step();
+
+    // 7. The same sweep on all workers vs the GPU (its lines computed on the host, included).
+    options.threads = 0;
+    options.device = research::SweepDevice::Gpu;
+    options.gpu_memory_limit = ctx.settings.values.gpu.memory_limit;
+    research::SweepOutcome on_gpu;
+    const Measured gpu = measure(
+        runs, [&] { on_gpu = research::run_sweep(std::span(&traded, 1), request, options); });
+    const std::string gpu_what = fmt::format("sweep of {} sets on the GPU", request.grid.size());
+    const std::string cpu_side = fmt::format("{} workers", ctx.thread_count());
+    if (on_gpu.gpu_evaluated == request.grid.size()) {
+        out.push_back(row_of(gpu_what, cpu_side, all, "GPU", gpu));
+    } else {
+        out.push_back(row_of(gpu_what, cpu_side, all, "GPU", Measured{std::nan(""), std::nullopt},
+                             fmt::format("GPU not measured: {}", on_gpu.gpu_unavailable)));
+    }
+    step();
     return out;
 }
 
@@ -447,7 +464,7 @@ void add_bench_command(CLI::App& app, std::vector<Command>& commands) {
     CLI::App* c = app.add_subcommand(
         "bench",
         "Before/after tables measured on this machine: loading, indicators, backtests, "
-        "training, cache levels, parallel sweeps");
+        "training, cache levels, parallel sweeps, the GPU sweep");
     c->add_flag("--quick", a->quick, "200,000 bars and one run each (under a minute)");
     c->add_option("--rows", a->rows, "Bars of the synthetic market (default 1,000,000)");
     c->add_option("--markdown", a->markdown, "Also write the table as markdown to this file");
