@@ -381,7 +381,7 @@ void add_backtest_command(CLI::App& app, std::vector<Command>& commands) {
     auto args = std::make_shared<BacktestArgs>();
     CLI::App* c = app.add_subcommand(
         "backtest", "Backtest a strategy on one symbol, several, or a portfolio sharing its cash");
-    c->footer(strategies_help() +
+    c->footer(strategies_help(true) +
               "Rules (docs/RULES.md): --strategy rules --entry \"cross_up(ema(close,12), "
               "ema(close,26))\" "
               "--exit \"cross_down(ema(close,12), ema(close,26))\"\n"

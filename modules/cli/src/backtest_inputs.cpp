@@ -135,9 +135,12 @@ bt::Config make_config(const ExecutionArgs& a) {
     return config;
 }
 
-std::string strategies_help() {
+std::string strategies_help(bool with_ml) {
     std::string text = "Strategy (default sma_cross); its --param names:\n";
     for (const bt::StrategyInfo& info : bt::builtin_strategies()) {
+        if (info.name == "ml" && !with_ml) {
+            continue;
+        }
         std::vector<std::string> params;
         for (const bt::StrategyParam& p : info.params) {
             std::string value = p.type == bt::ParamType::Choice ? std::string(p.choices)

@@ -69,7 +69,9 @@ std::vector<backtest::SymbolSeries> tradable(const std::vector<LoadedSeries>& lo
 /// The validated config. Throws: tradpal::Exception (InvalidArgument).
 backtest::Config make_config(const ExecutionArgs& a);
 
-/// Every strategy and its --param names with defaults, for a command's --help footer.
-std::string strategies_help();
+/// Every strategy and its --param names with defaults, for a command's --help footer; the
+/// ml strategy (it trades a model's forecasts, which only `backtest --model` brings) only
+/// when `with_ml`.
+std::string strategies_help(bool with_ml);
 
 }  // namespace tradpal::cli

@@ -521,7 +521,7 @@ void add_sweep_command(CLI::App& app, std::vector<Command>& commands) {
     auto args = std::make_shared<SweepArgs>();
     CLI::App* c = app.add_subcommand(
         "sweep", "Run many parameter sets of a strategy and rank them (vectorized, all cores)");
-    c->footer(strategies_help() +
+    c->footer(strategies_help(false) +
               "Axes that set costs instead of a parameter: commission, commission_fixed, "
               "slippage_bps, size_fraction.\n"
               "Example: tradpal sweep --symbol BTC/USD --grid fast=5:50:1 --grid slow=20:200:10 "

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <mutex>
 #include <random>
 
 #include <fmt/format.h>
@@ -1012,9 +1013,13 @@ std::size_t bounded(const json& doc, const char* name, std::size_t fallback, std
     return static_cast<std::size_t>(v);
 }
 
-/// Puts the trained model in `tmp` at `dir`, replacing a model of that name.
+/// Puts the trained model in `tmp` at `dir`, replacing a model of that name. Two trainings of
+/// one name in this process publish one after the other (the last to finish stays); between
+/// processes sharing a models folder the later rename can still fail, failing its job.
 void publish_model(const std::filesystem::path& tmp, const std::filesystem::path& dir) {
     namespace fs = std::filesystem;
+    static std::mutex publishing;
+    const std::lock_guard lock(publishing);
     if (!fs::exists(dir)) {
         fs::rename(tmp, dir);
         return;
