@@ -2,17 +2,21 @@
 // build_dataset with the GPU's batch indicators: the GPU threads' code in a host loop gives
 // the CPU's dataset (random walks and, when ../shared is there, Bitstamp's hourly BTC/USD),
 // and asking for the device where there is none falls back to the CPU with one log line.
+#include <algorithm>
+#include <array>
 #include <cstdint>
-#include <filesystem>
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <vector>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include <tradpal/data/csv.hpp>
+#include <tradpal/core/timestamp.hpp>
 #include <tradpal/data_testing/helpers.hpp>
 #include <tradpal/gpu/device.hpp>
 #include <tradpal/ml/dataset.hpp>
@@ -28,18 +32,34 @@ using dataset_testing::expect_same_dataset;
 using dataset_testing::LogCapture;
 using Where = FeatureCompute::Where;
 
+// ../shared's hourly Bitstamp BTC/USD (CryptoDataDownload's layout, newest first), read here
+// rather than with modules/data, which the GPU machines' subset build lacks.
 std::optional<BarSeries> bitstamp_hourly() {
     const auto shared = data_testing::shared_dir();
-    const std::string relative = "data/btc-bitstamp-1h/Bitstamp_BTCUSD_1h.csv";
-    if (!shared || !std::filesystem::exists(*shared / relative)) {
+    std::ifstream file;
+    if (shared) {
+        file.open(*shared / "data" / "btc-bitstamp-1h" / "Bitstamp_BTCUSD_1h.csv");
+    }
+    if (!file) {
         return std::nullopt;
     }
-    auto bars = data::read_bars_csv(*shared / relative);
-    if (!bars) {
-        ADD_FAILURE() << bars.error().message;
-        return std::nullopt;
+    std::vector<Bar> rows;
+    std::string line;
+    std::getline(file, line);  // the source's address
+    std::getline(file, line);  // unix,date,symbol,open,high,low,close,Volume BTC,Volume USD
+    while (std::getline(file, line)) {
+        std::stringstream fields(line);
+        std::array<std::string, 8> cell;
+        for (std::string& f : cell) {
+            std::getline(fields, f, ',');
+        }
+        rows.push_back(Bar{Timestamp(std::stoll(cell[0]) * kNanosPerSecond), std::stod(cell[3]),
+                           std::stod(cell[4]), std::stod(cell[5]), std::stod(cell[6]),
+                           std::stod(cell[7])});
     }
-    return std::move(*bars);
+    BarSeries bars;
+    std::for_each(rows.rbegin(), rows.rend(), [&](const Bar& bar) { bars.push_back(bar); });
+    return bars;
 }
 
 // Both feature sets over `bars`, host loop against CPU, with the log line that counts the
