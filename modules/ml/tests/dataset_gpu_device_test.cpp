@@ -9,6 +9,8 @@
 #include <tradpal/data_testing/helpers.hpp>
 #include <tradpal/gpu/device.hpp>
 #include <tradpal/ml/dataset.hpp>
+#include <tradpal/ml/pipeline.hpp>
+#include <tradpal/ml/trainer.hpp>
 
 #include "dataset_testing.hpp"
 
@@ -34,6 +36,34 @@ TEST(DatasetGpuDevice, DeviceEqualsCpu) {
               std::string::npos)
         << log.text();
     expect_same_dataset(cpu, device);
+}
+
+TEST(DatasetGpuDevice, PrepareDatasetComputesIndicatorsOnTheTrainingCard) {
+    auto device = training_device("cuda");
+    if (!device) {
+        GTEST_SKIP() << device.error().message;
+    }
+    const BarSeries bars = data_testing::synthetic_ohlcv(5000, 9);
+    ModelMeta cpu_meta;
+    cpu_meta.features = FeatureSpec::parse(kDefaultFeatures).value();
+    cpu_meta.label = LabelSpec::parse("ret(1)").value();
+    cpu_meta.model.seq_len = 16;
+    cpu_meta.train.device = "cpu";
+    ModelMeta gpu_meta = cpu_meta;
+    gpu_meta.train.device = "cuda";
+    const Dataset cpu = prepare_dataset(cpu_meta, bars.view(), 0.7, 0.15);
+    LogCapture log;
+    const Dataset gpu = prepare_dataset(gpu_meta, bars.view(), 0.7, 0.15);
+    EXPECT_NE(log.text().find(fmt::format("{} of {} feature columns computed on the GPU\n",
+                                          dataset_testing::kDefaultOnGpu,
+                                          dataset_testing::kDefaultColumns)),
+              std::string::npos)
+        << log.text();
+    // Normalized, so compared on their layout only: build_dataset's features are checked above.
+    EXPECT_EQ(gpu.columns, cpu.columns);
+    EXPECT_EQ(gpu.valid, cpu.valid);
+    EXPECT_EQ(gpu_meta.splits.train, cpu_meta.splits.train);
+    EXPECT_EQ(gpu_meta.splits.test, cpu_meta.splits.test);
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include <tradpal/data_testing/helpers.hpp>
 #include <tradpal/gpu/device.hpp>
 #include <tradpal/ml/dataset.hpp>
+#include <tradpal/ml/pipeline.hpp>
 #include <tradpal/ml/trainer.hpp>
 
 #include "dataset_testing.hpp"
@@ -144,6 +145,29 @@ TEST(DatasetGpu, ErrorsOfTheFeaturesStayTheCpusOnes) {
     ASSERT_FALSE(loop);
     EXPECT_EQ(loop.error().code, cpu.error().code);
     EXPECT_EQ(loop.error().message, cpu.error().message);
+}
+
+TEST(DatasetGpu, PrepareDatasetStaysOnTheCpuUnlessTrainingRunsOnCuda) {
+    const BarSeries bars = data_testing::synthetic_ohlcv(1000, 8);
+    ModelMeta cpu_meta;
+    cpu_meta.features = FeatureSpec::parse(kDefaultFeatures).value();
+    cpu_meta.label = LabelSpec::parse("ret(1)").value();
+    cpu_meta.model.seq_len = 16;
+    cpu_meta.train.device = "cpu";
+    LogCapture log;
+    const Dataset cpu = prepare_dataset(cpu_meta, bars.view(), 0.7, 0.15);
+    for (const std::string device : {"auto", "cuda", "nonsense"}) {
+        if (auto index = training_device(device); index && *index) {
+            continue;  // training would run on CUDA: tradpal_ml_gpu_tests checks that
+        }
+        SCOPED_TRACE(device);
+        ModelMeta meta = cpu_meta;
+        meta.train.device = device;
+        const Dataset data = prepare_dataset(meta, bars.view(), 0.7, 0.15);
+        EXPECT_EQ(expect_same_dataset(cpu, data), 0U);
+    }
+    // No GPU asked for, so neither a count of GPU columns nor a fallback.
+    EXPECT_EQ(log.text().find("GPU"), std::string::npos) << log.text();
 }
 
 TEST(TrainingDevice, CpuIsNoDeviceAndUnknownNamesAreErrors) {
