@@ -93,6 +93,7 @@ struct FeatureCompute {
 /// Builds the matrix. Errors: InvalidArgument (a spec that does not fit the bars), ValidationFailed
 /// when fewer than `min_rows` valid rows remain, or when a feature is NaN or infinite inside
 /// the valid rows (e.g. a zero close; the message names the column and the bar time).
+/// With the GPU asked for, it logs (spdlog info) how many feature columns came from it.
 Result<Dataset> build_dataset(const BarSeriesView& bars, const FeatureSpec& features,
                               const LabelSpec& label, std::size_t min_rows = 1,
                               const FeatureCompute& compute = {});
