@@ -7,11 +7,16 @@
 #include <map>
 #include <numbers>
 #include <optional>
+#include <span>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <tradpal/core/text.hpp>
 #include <tradpal/core/timestamp.hpp>
+#include <tradpal/gpu/indicators.hpp>
 #include <tradpal/indicators/registry.hpp>
 #include <tradpal/ml/dataset.hpp>
 
@@ -265,6 +270,92 @@ void add_calendar(const BarSeriesView& bars, bool hour, std::vector<Column>& out
 // Outputs of indicator specs, computed once per spec (bbands upper and lower share one run).
 using IndicatorCache = std::map<std::string, std::vector<std::vector<double>>>;
 
+// The GPU's batch form of a spec, when the GPU has the indicator: bbands only on the simple
+// average (the GPU has no other middle band). The registry's parameter ranges lie inside the
+// GPU's (periods up to 100000, deviations up to 100).
+std::optional<gpu::BatchIndicator> batch_form(const indicators::Spec& spec) {
+    using gpu::IndicatorKind;
+    const std::string_view name = spec.info().name;
+    const indicators::Params& p = spec.params();
+    const auto single = [&](IndicatorKind kind) {
+        return gpu::BatchIndicator{.kind = kind, .period = p.integer(0)};
+    };
+    if (name == "sma") {
+        return single(IndicatorKind::Sma);
+    }
+    if (name == "ema") {
+        return single(IndicatorKind::Ema);
+    }
+    if (name == "rsi") {
+        return single(IndicatorKind::Rsi);
+    }
+    if (name == "atr") {
+        return single(IndicatorKind::Atr);
+    }
+    if (name == "bbands" && p.ma(3) == indicators::MaType::Sma) {
+        return gpu::BatchIndicator{.kind = IndicatorKind::Bbands,
+                                   .period = p.integer(0),
+                                   .up_devs = p.real(1),
+                                   .down_devs = p.real(2)};
+    }
+    if (name == "macd") {
+        return gpu::BatchIndicator{.kind = IndicatorKind::Macd,
+                                   .period = p.integer(0),
+                                   .slow = p.integer(1),
+                                   .signal = p.integer(2)};
+    }
+    return std::nullopt;
+}
+
+// Every indicator of the canonical `items` that the GPU has, in one batch_indicators() call,
+// into `cache` (so that indicator_column() finds them computed). Returns how many feature
+// columns those indicators give.
+Result<std::size_t> gpu_indicators(const BarSeriesView& bars, std::span<const std::string> items,
+                                   const FeatureCompute& compute, IndicatorCache& cache) {
+    std::vector<indicators::Spec> specs;
+    std::vector<gpu::BatchIndicator> batch;
+    std::size_t columns = 0;
+    for (const std::string& item : items) {
+        if (!item.starts_with("ind:")) {
+            continue;
+        }
+        auto parsed = parse_indicator_item(std::string_view(item).substr(4));
+        const auto form = parsed ? batch_form(parsed->spec) : std::nullopt;
+        if (!form) {
+            continue;
+        }
+        ++columns;
+        const std::string key = parsed->spec.canonical();
+        if (std::none_of(specs.begin(), specs.end(),
+                         [&](const indicators::Spec& s) { return s.canonical() == key; })) {
+            specs.push_back(parsed->spec);
+            batch.push_back(*form);
+        }
+    }
+    if (batch.empty()) {
+        return columns;
+    }
+    const gpu::IndicatorSeries series{bars.high(), bars.low(), bars.close()};
+    auto outputs = gpu::batch_indicators(
+        std::span(&series, 1), batch,
+        compute.where == FeatureCompute::Where::Gpu ? gpu::Backend::Device : gpu::Backend::HostLoop,
+        compute.device);
+    if (!outputs) {
+        return outputs.error();
+    }
+    // Entry k holds spec k's outputs one after the other, each as long as the series.
+    const auto n = static_cast<std::ptrdiff_t>(bars.size());
+    for (std::size_t k = 0; k < specs.size(); ++k) {
+        auto& columns_of_spec = cache[specs[k].canonical()];
+        const auto first = (*outputs)[k].begin();
+        for (std::size_t o = 0; o < specs[k].output_count(); ++o) {
+            const auto at = first + static_cast<std::ptrdiff_t>(o) * n;
+            columns_of_spec.emplace_back(at, at + n);
+        }
+    }
+    return columns;
+}
+
 Result<Column> indicator_column(const BarSeriesView& bars, std::string_view body,
                                 IndicatorCache& cache) {
     auto item = parse_indicator_item(body);
@@ -474,22 +565,47 @@ std::string LabelSpec::canonical() const {
 // ---- dataset
 
 Result<Dataset> build_dataset(const BarSeriesView& bars, const FeatureSpec& features,
-                              const LabelSpec& label, std::size_t min_rows) {
+                              const LabelSpec& label, std::size_t min_rows,
+                              const FeatureCompute& compute) {
     if (features.items.empty()) {
         return fail(ErrorCode::InvalidArgument,
                     fmt::format("no features given (allowed: {})", kFeatureForms));
     }
-    std::vector<Column> columns;
-    IndicatorCache cache;
+    std::vector<std::string> items;
     for (const std::string& item : features.items) {
         // Specs read back from a file may not have come through parse().
         auto canonical = canonical_item(item);
         if (!canonical) {
             return canonical.error();
         }
-        if (auto added = add_feature(bars, *canonical, cache, columns); !added) {
+        items.push_back(std::move(*canonical));
+    }
+    IndicatorCache cache;
+    std::optional<std::size_t> gpu_columns;
+    if (compute.where != FeatureCompute::Where::Cpu) {
+        auto on_gpu = gpu_indicators(bars, items, compute, cache);
+        if (on_gpu) {
+            gpu_columns = *on_gpu;
+        } else if (on_gpu.error().code == ErrorCode::Unavailable) {
+            // No device is no reason to fail a training: the CPU gives the same features.
+            spdlog::info("ml: computing the features on the CPU, the GPU is unavailable: {}",
+                         on_gpu.error().message);
+            cache.clear();
+        } else {
+            return fail(on_gpu.error().code,
+                        fmt::format("features on the GPU: {}", on_gpu.error().message));
+        }
+    }
+    std::vector<Column> columns;
+    for (const std::string& item : items) {
+        if (auto added = add_feature(bars, item, cache, columns); !added) {
             return added.error();
         }
+    }
+    if (gpu_columns) {
+        spdlog::info("ml: {} of {} feature columns computed on the GPU{}", *gpu_columns,
+                     columns.size(),
+                     compute.where == FeatureCompute::Where::GpuHostLoop ? " (host loop)" : "");
     }
 
     Dataset data;

@@ -16,9 +16,25 @@ nlohmann::json to_json(const TestScores& scores) {
             {"linear", to_json(scores.baselines.linear)}};
 }
 
+namespace {
+
+// The GPU's indicators for the features when the model trains on CUDA (the device train() will
+// use); the CPU otherwise, and when the device name is wrong: train() then says why.
+FeatureCompute feature_compute(const ModelMeta& meta) {
+    const auto device = training_device(meta.train.device);
+    if (!device || !*device) {
+        return {};
+    }
+    return {FeatureCompute::Where::Gpu, **device};
+}
+
+}  // namespace
+
 Dataset prepare_dataset(ModelMeta& meta, const BarSeriesView& bars, double train_fraction,
                         double validation_fraction) {
-    Dataset data = build_dataset(bars, meta.features, meta.label, meta.model.seq_len * 3).value();
+    Dataset data = build_dataset(bars, meta.features, meta.label, meta.model.seq_len * 3,
+                                 feature_compute(meta))
+                       .value();
     meta.splits =
         chronological_splits(data, train_fraction, validation_fraction, meta.model.seq_len,
                              static_cast<std::size_t>(meta.label.horizon))
@@ -44,6 +60,9 @@ ScoredModel train_and_score(ModelMeta& meta, const TrainingSeries& series, doubl
 }
 
 Dataset dataset_for(const ModelMeta& meta, const BarSeriesView& bars) {
+    // On the CPU whatever the model trained on: a prediction must not depend on the machine.
+    // The GPU's features agree with the CPU's within 1e-9 relative, but stored as float such a
+    // difference can still move a value by one step of float.
     Dataset data = build_dataset(bars, meta.features, meta.label).value();
     meta.normalizer.apply(data);
     return data;

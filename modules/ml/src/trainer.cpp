@@ -181,46 +181,19 @@ Result<void> check_labels(const Dataset& data, Range rows, const LabelSpec& labe
 
 // ---- Device and threads.
 
+// train() and Predictor::load() on training_device()'s answer; "auto" without CUDA says so.
 Result<torch::Device> resolve_device(const std::string& name) {
-    if (name == "cpu") {
+    auto index = training_device(name);
+    if (!index) {
+        return index.error();
+    }
+    if (!*index) {
+        if (name == "auto") {
+            spdlog::info("ml: CUDA is not available; running on the CPU");
+        }
         return torch::Device(torch::kCPU);
     }
-    if (name == "auto") {
-        if (torch::cuda::is_available()) {
-            // The card with the most free memory (cuda:0 if the runtime cannot tell).
-            const auto report = gpu::query_devices();
-            const auto index =
-                report ? gpu::choose_device(report->devices, std::nullopt) : Result<int>(0);
-            return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index.value_or(0)));
-        }
-        spdlog::info("ml: CUDA is not available; running on the CPU");
-        return torch::Device(torch::kCPU);
-    }
-    if (name != "cuda" && !name.starts_with("cuda:")) {
-        return fail(ErrorCode::InvalidArgument,
-                    fmt::format("unknown device '{}' (auto, cpu, cuda, cuda:N)", name));
-    }
-    int index = 0;
-    if (name.size() > 5) {
-        const std::string digits = name.substr(5);
-        if (digits.empty() || digits.size() > 3 ||
-            !std::all_of(digits.begin(), digits.end(),
-                         [](char c) { return c >= '0' && c <= '9'; })) {
-            return fail(ErrorCode::InvalidArgument,
-                        fmt::format("unknown device '{}' (auto, cpu, cuda, cuda:N)", name));
-        }
-        index = std::stoi(digits);
-    }
-    if (!torch::cuda::is_available()) {
-        return fail(ErrorCode::Unavailable,
-                    "CUDA is not available (built against a CPU libtorch or no GPU)");
-    }
-    if (static_cast<std::size_t>(index) >= torch::cuda::device_count()) {
-        return fail(ErrorCode::InvalidArgument,
-                    fmt::format("device {} does not exist: {} CUDA devices", name,
-                                torch::cuda::device_count()));
-    }
-    return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
+    return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(**index));
 }
 
 // Switches bf16 autocast on CUDA on or off; the API changed in libtorch 2.4.
@@ -792,6 +765,47 @@ Result<TrainResult> train_impl(const Dataset& data, const ModelMeta& meta_in,
 }
 
 }  // namespace
+
+Result<std::optional<int>> training_device(const std::string& name) {
+    if (name == "cpu") {
+        return std::optional<int>();
+    }
+    if (name == "auto") {
+        if (!torch::cuda::is_available()) {
+            return std::optional<int>();
+        }
+        // The card with the most free memory (cuda:0 if the runtime cannot tell).
+        const auto report = gpu::query_devices();
+        const auto index =
+            report ? gpu::choose_device(report->devices, std::nullopt) : Result<int>(0);
+        return std::optional<int>(index.value_or(0));
+    }
+    if (name != "cuda" && !name.starts_with("cuda:")) {
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("unknown device '{}' (auto, cpu, cuda, cuda:N)", name));
+    }
+    int index = 0;
+    if (name.size() > 5) {
+        const std::string digits = name.substr(5);
+        if (digits.empty() || digits.size() > 3 ||
+            !std::all_of(digits.begin(), digits.end(),
+                         [](char c) { return c >= '0' && c <= '9'; })) {
+            return fail(ErrorCode::InvalidArgument,
+                        fmt::format("unknown device '{}' (auto, cpu, cuda, cuda:N)", name));
+        }
+        index = std::stoi(digits);
+    }
+    if (!torch::cuda::is_available()) {
+        return fail(ErrorCode::Unavailable,
+                    "CUDA is not available (built against a CPU libtorch or no GPU)");
+    }
+    if (static_cast<std::size_t>(index) >= torch::cuda::device_count()) {
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("device {} does not exist: {} CUDA devices", name,
+                                torch::cuda::device_count()));
+    }
+    return std::optional<int>(index);
+}
 
 // ---- ModelConfig / ModelMeta JSON.
 

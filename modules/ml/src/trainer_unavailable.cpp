@@ -18,6 +18,15 @@ struct Predictor::Impl {
     ModelMeta meta;
 };
 
+// Nothing trains on CUDA without libtorch: the CPU for "auto" and "cpu", as train() would
+// have it if it could run.
+Result<std::optional<int>> training_device(const std::string& device) {
+    if (device == "auto" || device == "cpu") {
+        return std::optional<int>();
+    }
+    return torch_missing();
+}
+
 Result<TrainResult> train(const Dataset& /*data*/, const ModelMeta& /*meta*/,
                           const std::function<void(const EpochStats&)>& /*on_epoch*/) {
     return torch_missing();

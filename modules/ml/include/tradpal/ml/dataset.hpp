@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,11 +76,27 @@ struct Dataset {
     float at(std::size_t row, std::size_t col) const noexcept { return features[row * cols + col]; }
 };
 
+/// Where build_dataset computes the `ind:` features that the GPU batch indicators have (sma,
+/// ema, rsi, atr, bbands on the simple average, macd: gpu/indicators.hpp); every other column
+/// is computed on the CPU whatever this says. Gpu and GpuHostLoop compute all of those
+/// indicators in one gpu::batch_indicators() call, equal to the CPU's within 1e-9 relative.
+struct FeatureCompute {
+    enum class Where {
+        Cpu,          ///< everything on the CPU (indicators::Spec::compute)
+        Gpu,          ///< the CUDA device; the CPU, with one log line, when it is Unavailable
+        GpuHostLoop,  ///< the GPU threads' code in a host loop (tests without a device)
+    };
+    Where where = Where::Cpu;
+    std::optional<int> device;  ///< Gpu: the CUDA device (default: the most free memory)
+};
+
 /// Builds the matrix. Errors: InvalidArgument (a spec that does not fit the bars), ValidationFailed
 /// when fewer than `min_rows` valid rows remain, or when a feature is NaN or infinite inside
 /// the valid rows (e.g. a zero close; the message names the column and the bar time).
+/// With the GPU asked for, it logs (spdlog info) how many feature columns came from it.
 Result<Dataset> build_dataset(const BarSeriesView& bars, const FeatureSpec& features,
-                              const LabelSpec& label, std::size_t min_rows = 1);
+                              const LabelSpec& label, std::size_t min_rows = 1,
+                              const FeatureCompute& compute = {});
 
 /// Per-column mean and standard deviation, fitted on training rows only, so that nothing of the
 /// validation or test rows leaks into the inputs.

@@ -42,7 +42,9 @@ struct TrainingSeries {
 /// The dataset `meta` trains on, as `tradpal train` builds it: the features and labels of
 /// `bars`, chronological splits (the rest after train and validation is the test split), the
 /// normalizer fitted on the training rows and applied. Sets meta.splits and meta.normalizer.
-/// Throws: tradpal::Exception.
+/// When the model trains on CUDA (training_device(meta.train.device)), the indicator features
+/// the GPU has are computed on that device (FeatureCompute::Where::Gpu, the CPU if it is
+/// unavailable). Throws: tradpal::Exception.
 Dataset prepare_dataset(ModelMeta& meta, const BarSeriesView& bars, double train_fraction,
                         double validation_fraction);
 
@@ -54,8 +56,8 @@ ScoredModel train_and_score(ModelMeta& meta, const TrainingSeries& series, doubl
                             double validation_fraction,
                             const std::function<void(const EpochStats&)>& on_epoch = {});
 
-/// The normalized dataset of a trained model over `bars`, as it was built for training.
-/// Throws: tradpal::Exception.
+/// The normalized dataset of a trained model over `bars`, as it was built for training, but
+/// always on the CPU: predictions must not depend on the machine. Throws: tradpal::Exception.
 Dataset dataset_for(const ModelMeta& meta, const BarSeriesView& bars);
 
 /// The first row a model forecasts out of sample: the first bar at or after its test split's

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,13 @@ struct ModelMeta {
     nlohmann::json to_json() const;
     static Result<ModelMeta> from_json(const nlohmann::json& j);
 };
+
+/// The CUDA device train() runs on for a TrainConfig::device ("auto", "cpu", "cuda", "cuda:N"):
+/// its index, or nullopt for the CPU ("cpu", or "auto" without CUDA). train() resolves its
+/// device here, and so does whatever else of a training should follow it (prepare_dataset's
+/// features). Errors: InvalidArgument (an unknown name or device index), Unavailable (CUDA
+/// asked for but absent; in a build without libtorch, for every name but "auto" and "cpu").
+Result<std::optional<int>> training_device(const std::string& device);
 
 /// Trains on `data` (already normalized with meta.normalizer) and writes out_dir/{best,last}.pt
 /// and model.json. `on_epoch` is called after every epoch (progress lines), once last.pt holds
