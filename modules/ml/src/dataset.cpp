@@ -336,10 +336,11 @@ Result<std::size_t> gpu_indicators(const BarSeriesView& bars, std::span<const st
         return columns;
     }
     const gpu::IndicatorSeries series{bars.high(), bars.low(), bars.close()};
-    auto outputs = gpu::batch_indicators(
-        std::span(&series, 1), batch,
-        compute.where == FeatureCompute::Where::Gpu ? gpu::Backend::Device : gpu::Backend::HostLoop,
-        compute.device);
+    gpu::BatchOptions options(compute.where == FeatureCompute::Where::Gpu ? gpu::Backend::Device
+                                                                          : gpu::Backend::HostLoop);
+    options.device = compute.device;
+    options.memory_limit = compute.memory_limit;
+    auto outputs = gpu::batch_indicators(std::span(&series, 1), batch, options);
     if (!outputs) {
         return outputs.error();
     }

@@ -25,7 +25,7 @@ FeatureCompute feature_compute(const ModelMeta& meta) {
     if (!device || !*device) {
         return {};
     }
-    return {FeatureCompute::Where::Gpu, **device};
+    return {FeatureCompute::Where::Gpu, **device, meta.train.memory_limit};
 }
 
 }  // namespace

@@ -88,6 +88,7 @@ struct FeatureCompute {
     };
     Where where = Where::Cpu;
     std::optional<int> device;  ///< Gpu: the CUDA device (default: the most free memory)
+    double memory_limit = 0.8;  ///< Gpu: [gpu] memory_limit, the share of its memory to hold
 };
 
 /// Builds the matrix. Errors: InvalidArgument (a spec that does not fit the bars), ValidationFailed
