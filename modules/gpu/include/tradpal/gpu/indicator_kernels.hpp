@@ -11,7 +11,7 @@
 #include <cstddef>
 #include <limits>
 
-#include <tradpal/backtest/detail/hd.hpp>
+#include <tradpal/core/hd.hpp>
 
 namespace tradpal::gpu {
 
