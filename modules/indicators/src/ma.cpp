@@ -214,18 +214,7 @@ std::size_t sma_lookback(int period) {
 void sma(std::span<const double> in, int period, std::span<double> out) {
     check_period(period, 1, "sma: period must be between 1 and 100000");
     check_out(in, out);
-    const auto p = static_cast<std::size_t>(period);
-    const double n = period;
-    double sum = 0;
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        sum += in[i];
-        if (i + 1 < p) {
-            out[i] = kNaN;
-            continue;
-        }
-        out[i] = sum / n;
-        sum -= in[i + 1 - p];
-    }
+    kernels::sma_series(in.data(), in.size(), period, out.data());
 }
 
 std::size_t ema_lookback(int period) {
@@ -235,23 +224,7 @@ std::size_t ema_lookback(int period) {
 void ema(std::span<const double> in, int period, std::span<double> out) {
     check_period(period, 1, "ema: period must be between 1 and 100000");
     check_out(in, out);
-    const auto p = static_cast<std::size_t>(period);
-    const double k = 2.0 / (period + 1);
-    const std::size_t seed = std::min(p, in.size());
-    double value = 0;
-    for (std::size_t i = 0; i < seed; ++i) {
-        value += in[i];
-        out[i] = kNaN;
-    }
-    if (in.size() < p) {
-        return;
-    }
-    value /= period;
-    out[p - 1] = value;
-    for (std::size_t i = p; i < in.size(); ++i) {
-        value = (in[i] - value) * k + value;
-        out[i] = value;
-    }
+    kernels::ema_series(in.data(), in.size(), period, out.data());
 }
 
 std::size_t wma_lookback(int period) {

@@ -81,38 +81,6 @@ void run_hlc(S& s, std::span<const double> high, std::span<const double> low,
     }
 }
 
-// Shared loop of RSI and CMO: the arithmetic of momentum_detail::GainLoss, with the state in
-// locals so the Wilder recurrences stay in registers.
-template <momentum_detail::WilderStep Step, double (*Value)(double, double)>
-void gain_loss_batch(std::span<const double> x, int period, std::span<double> out) {
-    const std::size_t n = x.size();
-    const auto p = static_cast<std::size_t>(period);
-    fill_nan(out, p);
-    if (n <= p) {
-        return;
-    }
-    const momentum_detail::WilderFactors f = momentum_detail::wilder_factors(period);
-    double prev = x[0];
-    double gain = 0;
-    double loss = 0;
-    for (std::size_t i = 1; i <= p; ++i) {
-        const double change = x[i] - prev;
-        prev = x[i];
-        gain += momentum_detail::gain_part(change);
-        loss += momentum_detail::loss_part(change);
-    }
-    gain /= f.n;
-    loss /= f.n;
-    out[p] = Value(gain, loss);
-    for (std::size_t i = p + 1; i < n; ++i) {
-        const double change = x[i] - prev;
-        prev = x[i];
-        gain = momentum_detail::wilder_step<Step>(gain, momentum_detail::gain_part(change), f);
-        loss = momentum_detail::wilder_step<Step>(loss, momentum_detail::loss_part(change), f);
-        out[i] = Value(gain, loss);
-    }
-}
-
 // STOCH with SMA smoothing on both lines (TA-Lib's default and the benchmarked case): the
 // arithmetic of Stoch with its two Sma stages written out, so the sums stay in registers and no
 // std::visit runs per bar.
@@ -369,8 +337,7 @@ std::size_t rsi_lookback(int period) {
 void rsi(std::span<const double> close, int period, std::span<double> out) {
     valid_period(period, 2, "rsi: period must be between 2 and 100000");
     check_out(close.size(), out);
-    gain_loss_batch<momentum_detail::WilderStep::Fast, momentum_detail::rsi_value>(close, period,
-                                                                                   out);
+    kernels::rsi_series(close.data(), close.size(), period, out.data());
 }
 
 std::size_t cmo_lookback(int period) {
@@ -380,8 +347,9 @@ std::size_t cmo_lookback(int period) {
 void cmo(std::span<const double> close, int period, std::span<double> out) {
     valid_period(period, 2, "cmo: period must be between 2 and 100000");
     check_out(close.size(), out);
-    gain_loss_batch<momentum_detail::WilderStep::Exact, momentum_detail::cmo_value>(close, period,
-                                                                                    out);
+    kernels::gain_loss_series<kernels::WilderStep::Exact>(
+        close.data(), close.size(), period, out.data(),
+        [](double gain, double loss) { return momentum_detail::cmo_value(gain, loss); });
 }
 
 std::size_t mom_lookback(int period) {
@@ -424,50 +392,8 @@ void macd(std::span<const double> close, int fast, int slow, int signal, std::sp
     check_out(n, macd_out);
     check_out(n, signal_out);
     check_out(n, hist_out);
-    const std::size_t lookback = macd_lookback(fast, slow, signal);
-    fill_nan(macd_out, lookback);
-    fill_nan(signal_out, lookback);
-    fill_nan(hist_out, lookback);
-    if (n <= lookback) {
-        return;
-    }
-    // Macd::update's arithmetic, one phase per loop.
-    const auto s0 = static_cast<std::size_t>(slow - 1);  // the slow EMA's first bar
-    const auto f0 = static_cast<std::size_t>(slow - fast);
-    double slow_ema = 0;
-    double fast_ema = 0;
-    for (std::size_t i = 0; i < s0; ++i) {
-        slow_ema += close[i];
-        if (i >= f0) {
-            fast_ema += close[i];
-        }
-    }
-    slow_ema = (slow_ema + close[s0]) / static_cast<double>(slow);
-    fast_ema = (fast_ema + close[s0]) / static_cast<double>(fast);
-    double m = fast_ema - slow_ema;
-    const double k_fast = 2.0 / (fast + 1);
-    const double k_slow = 2.0 / (slow + 1);
-    const double k_signal = 2.0 / (signal + 1);
-    double sig = 0;
-    for (std::size_t i = s0 + 1; i <= lookback; ++i) {
-        sig += m;
-        slow_ema = ((close[i] - slow_ema) * k_slow) + slow_ema;
-        fast_ema = ((close[i] - fast_ema) * k_fast) + fast_ema;
-        m = fast_ema - slow_ema;
-    }
-    sig = (sig + m) / static_cast<double>(signal);
-    macd_out[lookback] = m;
-    signal_out[lookback] = sig;
-    hist_out[lookback] = m - sig;
-    for (std::size_t i = lookback + 1; i < n; ++i) {
-        slow_ema = ((close[i] - slow_ema) * k_slow) + slow_ema;
-        fast_ema = ((close[i] - fast_ema) * k_fast) + fast_ema;
-        m = fast_ema - slow_ema;
-        sig = ((m - sig) * k_signal) + sig;
-        macd_out[i] = m;
-        signal_out[i] = sig;
-        hist_out[i] = m - sig;
-    }
+    kernels::macd_series(close.data(), n, fast, slow, signal, macd_out.data(), signal_out.data(),
+                         hist_out.data());
 }
 
 std::size_t apo_lookback(int fast, int slow, MaType type) {

@@ -183,37 +183,6 @@ void for_each_moment(const double* x, std::size_t n, std::size_t period, PairOut
     }
 }
 
-// The ATR recursion over whole columns; emit(i, atr) for every bar from the lookback on.
-template <class Emit>
-void atr_loop(std::span<const double> high, std::span<const double> low,
-              std::span<const double> close, int period, Emit emit) {
-    const std::size_t n = close.size();
-    const auto p = static_cast<std::size_t>(period);
-    if (n <= p) {
-        return;
-    }
-    double seed = 0;
-    for (std::size_t i = 1; i <= p; ++i) {
-        seed += true_range(high[i], low[i], close[i - 1]);
-    }
-    double value = seed / period;
-    emit(p, value);
-    if (period == 1) {
-        for (std::size_t i = 2; i < n; ++i) {
-            emit(i, true_range(high[i], low[i], close[i - 1]));
-        }
-        return;
-    }
-    // Multiplying by (n-1)/n and 1/n instead of TA-Lib's "* (n-1), + tr, / n" takes the
-    // division off the loop-carried chain; the smoothing damps the last-bit difference.
-    const double decay = (period - 1.0) / period;
-    const double gain = 1.0 / period;
-    for (std::size_t i = p + 1; i < n; ++i) {
-        value = (value * decay) + (true_range(high[i], low[i], close[i - 1]) * gain);
-        emit(i, value);
-    }
-}
-
 }  // namespace
 
 // ---- constructors of the streaming forms
@@ -259,10 +228,7 @@ std::size_t trange_lookback() {
 void trange(std::span<const double> high, std::span<const double> low,
             std::span<const double> close, std::span<double> out) {
     check_columns(high, low, close, out);
-    fill_nan(out, 1);
-    for (std::size_t i = 1; i < close.size(); ++i) {
-        out[i] = true_range(high[i], low[i], close[i - 1]);
-    }
+    kernels::true_range_series(high.data(), low.data(), close.data(), close.size(), out.data());
 }
 
 std::size_t atr_lookback(int period) {
@@ -273,9 +239,7 @@ void atr(std::span<const double> high, std::span<const double> low, std::span<co
          int period, std::span<double> out) {
     check_period(period, 1, "atr: period must be between 1 and 100000");
     check_columns(high, low, close, out);
-    fill_nan(out, atr_lookback(period));
-    double* o = out.data();
-    atr_loop(high, low, close, period, [o](std::size_t i, double v) { o[i] = v; });
+    kernels::atr_series(high.data(), low.data(), close.data(), close.size(), period, out.data());
 }
 
 std::size_t natr_lookback(int period) {
@@ -289,8 +253,8 @@ void natr(std::span<const double> high, std::span<const double> low, std::span<c
     fill_nan(out, natr_lookback(period));
     double* o = out.data();
     const double* c = close.data();
-    atr_loop(high, low, close, period,
-             [o, c](std::size_t i, double v) { o[i] = normalized_atr(v, c[i]); });
+    kernels::atr_loop(high.data(), low.data(), c, close.size(), period,
+                      [o, c](std::size_t i, double v) { o[i] = normalized_atr(v, c[i]); });
 }
 
 std::size_t var_lookback(int period) {
@@ -353,6 +317,7 @@ void bbands(std::span<const double> in, int period, double nbdevup, double nbdev
     const auto p = static_cast<std::size_t>(period);
     if (type == MaType::Sma) {
         // The running mean is exactly TA-Lib's SMA, so one pass gives all three bands.
+        // kernels::bbands_sma_series (the GPU's) is the scalar form of this loop, same bits.
         fill_nan(middle, lookback);
         for_each_moment(
             in.data(), n, p,

@@ -13,9 +13,9 @@
 #include <cstdint>
 
 #include <tradpal/backtest/config.hpp>
-#include <tradpal/backtest/detail/hd.hpp>
 #include <tradpal/backtest/detail/money.hpp>
 #include <tradpal/backtest/detail/run_stats.hpp>
+#include <tradpal/core/hd.hpp>
 
 namespace tradpal::gpu {
 

@@ -99,24 +99,16 @@ void bop(std::span<const double> open, std::span<const double> high, std::span<c
 
 namespace momentum_detail {
 
-/// The rising part of a change, max(d, 0), as arithmetic: GCC turns the ternary form into a
-/// data-dependent branch, which mispredicts on every other bar of a random walk.
-inline double gain_part(double d) noexcept {
-    return (d + std::fabs(d)) * 0.5;
-}
-/// The falling part of a change, max(-d, 0).
-inline double loss_part(double d) noexcept {
-    return (std::fabs(d) - d) * 0.5;
-}
-/// TA-Lib's TA_IS_ZERO with its absolute epsilon.
-inline bool is_zero(double v) noexcept {
-    return -kEpsilon < v && v < kEpsilon;
-}
-/// RSI from Wilder's average gain and loss.
-inline double rsi_value(double gain, double loss) noexcept {
-    const double total = gain + loss;
-    return is_zero(total) ? 0.0 : 100.0 * (gain / total);
-}
+// The Wilder averages' arithmetic and RSI's value live in kernels.hpp (the GPU runs them too).
+using kernels::gain_part;
+using kernels::is_zero;
+using kernels::loss_part;
+using kernels::rsi_value;
+using kernels::wilder_factors;
+using kernels::wilder_step;
+using kernels::WilderFactors;
+using kernels::WilderStep;
+
 /// CMO from the same averages.
 inline double cmo_value(double gain, double loss) noexcept {
     const double total = gain + loss;
@@ -162,36 +154,6 @@ inline double cci_value(double distance, double scaled_deviation) noexcept {
     const double defined = scaled_deviation != 0.0 ? 1.0 : 0.0;
     // + 0.0 turns the -0.0 of a negative distance times 0 into 0.
     return (distance / (scaled_deviation + (1.0 - defined))) * defined + 0.0;
-}
-
-/// How GainLoss takes a Wilder step.
-enum class WilderStep {
-    /// TA-Lib's (avg * (period - 1) + change) / period, bit for bit.
-    Exact,
-    /// avg * ((period - 1) / period) + change * (1 / period): RSI's, as the division in the
-    /// loop-carried chain would triple its cost per bar; within ~1e-15 of Exact.
-    Fast,
-};
-
-/// The constants of a Wilder step over `period` bars.
-struct WilderFactors {
-    double prior;  // period - 1
-    double n;      // period
-    double keep;   // (period - 1) / period
-    double inv;    // 1 / period
-};
-inline WilderFactors wilder_factors(int period) noexcept {
-    return {static_cast<double>(period - 1), static_cast<double>(period),
-            static_cast<double>(period - 1) / period, 1.0 / period};
-}
-/// One Wilder step of an average towards `part`.
-template <WilderStep Step>
-inline double wilder_step(double avg, double part, const WilderFactors& f) noexcept {
-    if constexpr (Step == WilderStep::Exact) {
-        return (avg * f.prior + part) / f.n;
-    } else {
-        return avg * f.keep + part * f.inv;
-    }
 }
 
 /// Wilder's average gain and loss of successive changes (RSI, CMO, STOCHRSI), seeded with the

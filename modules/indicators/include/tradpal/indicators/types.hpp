@@ -4,19 +4,18 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <limits>
 #include <span>
 #include <string_view>
 
 #include <tradpal/core/bar_series.hpp>
 #include <tradpal/core/error.hpp>
+#include <tradpal/indicators/kernels.hpp>
 
 namespace tradpal::indicators {
 
-/// The value written for bars before an indicator's lookback.
-inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-/// TA-Lib's absolute zero guard (TA_EPSILON): denominators below it count as zero.
-inline constexpr double kEpsilon = 1e-14;
+// The value written for bars before an indicator's lookback, and TA-Lib's absolute zero guard.
+using kernels::kEpsilon;
+using kernels::kNaN;
 
 /// Bar fields an indicator reads (bit flags).
 enum InputField : unsigned {

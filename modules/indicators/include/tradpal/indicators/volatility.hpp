@@ -18,16 +18,10 @@ namespace tradpal::indicators {
 /// Largest nbdev multiplier accepted by STDDEV and BBANDS (range 0..100; TA-Lib takes any real).
 inline constexpr double kMaxNbDev = 100.0;
 
-/// True range of a bar: the largest of high - low, |prev_close - high| and |prev_close - low|.
-/// A NaN high or low gives NaN; a NaN previous close falls back to high - low (as TA-Lib).
-inline double true_range(double high, double low, double prev_close) noexcept {
-    double greatest = high - low;
-    const double to_high = std::fabs(prev_close - high);
-    const double to_low = std::fabs(prev_close - low);
-    greatest = to_high > greatest ? to_high : greatest;
-    greatest = to_low > greatest ? to_low : greatest;
-    return greatest;
-}
+/// True range of a bar (kernels.hpp): the largest of high - low, |prev_close - high| and
+/// |prev_close - low|. A NaN high or low gives NaN; a NaN previous close falls back to
+/// high - low (as TA-Lib).
+using kernels::true_range;
 
 /// TA-Lib's NATR from an ATR value: 100 * atr / close, 0 where |close| < 1e-14.
 inline double normalized_atr(double atr, double close) noexcept {
@@ -182,10 +176,8 @@ private:
     double variance_ = kNaN;
 };
 
-/// sqrt(variance), or 0 where variance < 1e-14 (TA-Lib's guard against running-sum residue).
-inline double guarded_sqrt(double variance) noexcept {
-    return variance < kEpsilon ? 0.0 : std::sqrt(variance);
-}
+/// sqrt(variance), or 0 where variance < 1e-14 (kernels.hpp).
+using kernels::guarded_sqrt;
 
 /// Streaming VAR.
 class Var {

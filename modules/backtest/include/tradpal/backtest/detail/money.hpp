@@ -12,8 +12,8 @@
 #include <cstdint>
 
 #include <tradpal/backtest/config.hpp>
-#include <tradpal/backtest/detail/hd.hpp>
 #include <tradpal/backtest/types.hpp>
+#include <tradpal/core/hd.hpp>
 
 namespace tradpal::backtest::detail {
 

@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <limits>
 
-#include <tradpal/backtest/detail/hd.hpp>
 #include <tradpal/backtest/types.hpp>
+#include <tradpal/core/hd.hpp>
 
 namespace tradpal::backtest::detail {
 
