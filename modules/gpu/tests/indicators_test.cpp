@@ -14,13 +14,14 @@ namespace {
 
 /// Every indicator of six_indicators() over every series, on the host loop, equal to the CPU's
 /// batch forms bit for bit (NaN included).
-void check_batch_bits(const std::vector<testing::Columns>& series) {
+void check_batch_bits(const std::vector<testing::Columns>& series,
+                      const BatchOptions& options = Backend::HostLoop) {
     std::vector<IndicatorSeries> views;
     for (const testing::Columns& c : series) {
         views.push_back(c.view());
     }
     const std::vector<BatchIndicator> list = testing::six_indicators();
-    auto out = batch_indicators(views, list, Backend::HostLoop);
+    auto out = batch_indicators(views, list, options);
     ASSERT_TRUE(out) << out.error().message;
     ASSERT_EQ(out->size(), series.size() * list.size());
     for (std::size_t s = 0; s < series.size(); ++s) {
@@ -52,6 +53,26 @@ TEST(BatchIndicators, HostLoopEqualsCpuOnBitstampHourly) {
         GTEST_SKIP() << "../shared/data is not available";
     }
     check_batch_bits({*bitstamp});
+}
+
+TEST(BatchIndicators, ABatchOverTheMemoryBudgetRunsInPassesWithTheSameOutputs) {
+    // Three series of 2,000 bars: 144 KB of columns; a task's outputs take 16-48 KB.
+    const std::vector<testing::Columns> series = {testing::random_walk(2000, 7),
+                                                  testing::random_walk(2000, 8),
+                                                  testing::random_walk(2000, 9)};
+    BatchOptions options(Backend::HostLoop);
+    options.memory_bytes = 3 * 2000 * 24 + 100'000;  // a few tasks per pass
+    check_batch_bits(series, options);
+    options.memory_bytes = 3 * 2000 * 24 + 1'000;  // the columns fit, no task does
+    std::vector<IndicatorSeries> views;
+    for (const testing::Columns& c : series) {
+        views.push_back(c.view());
+    }
+    const auto refused = batch_indicators(views, testing::six_indicators(), options);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, ErrorCode::Unavailable);
+    EXPECT_NE(refused.error().message.find("memory_limit"), std::string::npos)
+        << refused.error().message;
 }
 
 TEST(BatchIndicators, RefusesBadParameters) {
