@@ -11,24 +11,16 @@
 
 #include <gtest/gtest.h>
 
-#include <tradpal/core/rng.hpp>
 #include <tradpal/indicators/kernels.hpp>
 #include <tradpal/indicators/momentum.hpp>
 #include <tradpal/indicators/volatility.hpp>
 
+#include "random_walk.hpp"
+
 namespace tradpal::indicators {
 namespace {
 
-std::vector<double> random_walk(std::size_t n, std::uint64_t seed) {
-    Rng rng(seed);
-    std::vector<double> x;
-    double v = 100;
-    for (std::size_t i = 0; i < n; ++i) {
-        v *= 1 + 0.01 * rng.normal();
-        x.push_back(v);
-    }
-    return x;
-}
+using testing::random_walk;
 
 bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
     if (a.size() != b.size()) {

@@ -8,8 +8,9 @@
 
 #include <gtest/gtest.h>
 
-#include <tradpal/core/rng.hpp>
 #include <tradpal/indicators/volatility.hpp>
+
+#include "random_walk.hpp"
 
 namespace tradpal::indicators {
 namespace {
@@ -27,16 +28,7 @@ Bar bar(double high, double low, double close) {
     return b;
 }
 
-std::vector<double> random_walk(std::size_t n, std::uint64_t seed) {
-    Rng rng(seed);
-    std::vector<double> x;
-    double v = 100;
-    for (std::size_t i = 0; i < n; ++i) {
-        v *= 1 + 0.01 * rng.normal();
-        x.push_back(v);
-    }
-    return x;
-}
+using testing::random_walk;
 
 TEST(TrueRange, TakesTheGapFromThePreviousClose) {
     EXPECT_EQ(true_range(10, 8, 9), 2.0);
