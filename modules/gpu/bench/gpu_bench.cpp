@@ -62,13 +62,8 @@ struct Sweep {
         batch.configs = {bt::Config{}};
         for (std::uint32_t f = 0; f < side; ++f) {
             for (std::uint32_t s = 0; s < side; ++s) {
-                batch.runs.push_back({0,
-                                      gpu::RuleKind::Cross,
-                                      {f, static_cast<std::uint32_t>(side + s)},
-                                      0,
-                                      0,
-                                      0,
-                                      false});
+                batch.runs.push_back({.kind = gpu::RuleKind::Cross,
+                                      .lines = {f, static_cast<std::uint32_t>(side + s)}});
             }
         }
     }

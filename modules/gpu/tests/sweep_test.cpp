@@ -102,13 +102,13 @@ TEST(GpuSweep, RiskAtrSizingNeedsTheAtrLine) {
 
 TEST(GpuSweep, ChecksIndicesAndLengths) {
     CrossCase c(100, 15, Timeframe("1h"));
-    c.batch.runs.push_back({0, RuleKind::Cross, {99, 0}, 0, 0, 0, false});
+    c.batch.runs.push_back({.kind = RuleKind::Cross, .lines = {99, 0}});
     EXPECT_FALSE(simulate_sweep(c.batch, Backend::HostLoop));
-    c.batch.runs.back() = {0, RuleKind::Breakout, {0, 1, 2, 99}, 0, 0, 0, false};
+    c.batch.runs.back() = {.kind = RuleKind::Breakout, .lines = {0, 1, 2, 99}};
     EXPECT_FALSE(simulate_sweep(c.batch, Backend::HostLoop));  // the fourth line counts
-    c.batch.runs.back() = {0, RuleKind::Levels, {0, 99}, 30, 70, 0, false};
+    c.batch.runs.back() = {.kind = RuleKind::Levels, .lines = {0, 99}, .lower = 30, .upper = 70};
     EXPECT_TRUE(simulate_sweep(c.batch, Backend::HostLoop));  // a second line does not
-    c.batch.runs.back() = {0, RuleKind::Cross, {0, 1}, 0, 0, 0, false};
+    c.batch.runs.back() = {.kind = RuleKind::Cross, .lines = {0, 1}};
     c.batch.lines[1] = c.batch.lines[1].first(50);
     EXPECT_FALSE(simulate_sweep(c.batch, Backend::HostLoop));
 }
