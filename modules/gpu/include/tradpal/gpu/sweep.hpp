@@ -54,7 +54,7 @@ struct SweepRun {
     double upper = 0;
     std::uint32_t config = 0;  ///< index into SweepBatch::configs
     bool allow_short = false;
-    backtest::Protection protection;
+    backtest::Protection protection{};
     /// The symbol's ATR (backtest::signals::atr of the config's atr_period) for RiskAtr
     /// sizing, an index into SweepBatch::lines.
     std::uint32_t atr_line = kNoLine;
