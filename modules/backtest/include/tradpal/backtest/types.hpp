@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include <tradpal/core/hd.hpp>
+
 namespace tradpal::backtest {
 
 enum class Side : std::uint8_t { Long, Short };
@@ -25,7 +27,9 @@ struct Protection {
     double take_profit = 0;
     double trailing_stop = 0;
 
-    bool any() const noexcept { return stop_loss > 0 || take_profit > 0 || trailing_stop > 0; }
+    TRADPAL_HD bool any() const noexcept {  // the GPU sweep's kernel asks too
+        return stop_loss > 0 || take_profit > 0 || trailing_stop > 0;
+    }
 };
 
 /// A closed trade: from the fill that opens a position to the fill that brings it back to zero.
