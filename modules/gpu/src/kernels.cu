@@ -55,17 +55,7 @@ public:
 
     /// A copy of `host` on the device (nullptr for an empty span).
     template <class T>
-    Result<T*> upload(std::span<const T> host) {
-        auto p = allocate<T>(host.size());
-        if (p && !host.empty()) {
-            if (const cudaError_t e =
-                    cudaMemcpy(*p, host.data(), host.size_bytes(), cudaMemcpyHostToDevice);
-                e != cudaSuccess) {
-                return error("cudaMemcpy", e);
-            }
-        }
-        return p;
-    }
+    Result<T*> upload(std::span<const T> host);
 
     template <class T>
     Result<T*> allocate(std::size_t count) {
@@ -88,6 +78,41 @@ public:
 private:
     std::vector<void*> blocks_;
 };
+
+/// cudaMemcpy of `count` values (nothing for none); its error as Unavailable.
+template <class T>
+Result<void> copy(T* to, const T* from, std::size_t count, cudaMemcpyKind kind) {
+    if (count == 0) {
+        return {};
+    }
+    if (const cudaError_t e = cudaMemcpy(to, from, count * sizeof(T), kind); e != cudaSuccess) {
+        return DeviceMemory::error("cudaMemcpy", e);
+    }
+    return {};
+}
+
+template <class T>
+Result<T*> DeviceMemory::upload(std::span<const T> host) {
+    auto p = allocate<T>(host.size());
+    if (!p) {
+        return p;
+    }
+    if (auto ok = copy(*p, host.data(), host.size(), cudaMemcpyHostToDevice); !ok) {
+        return ok.error();
+    }
+    return p;
+}
+
+/// Waits for the kernel just launched; a launch or run failure as Unavailable.
+Result<void> wait_for_kernel() {
+    if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess) {
+        return DeviceMemory::error("kernel launch", e);
+    }
+    if (const cudaError_t e = cudaDeviceSynchronize(); e != cudaSuccess) {
+        return DeviceMemory::error("kernel", e);
+    }
+    return {};
+}
 
 }  // namespace
 
@@ -143,33 +168,25 @@ Result<void> launch_sweep(const SweepLaunch& launch, int device, std::span<RunSt
         if (count == 0) {
             continue;
         }
-        if (const cudaError_t e = cudaMemcpy(*d_runs, launch.runs.data() + pass.begin,
-                                             count * sizeof(LaunchRun), cudaMemcpyHostToDevice);
-            e != cudaSuccess) {
-            return DeviceMemory::error("cudaMemcpy", e);
+        if (auto ok = copy(*d_runs, launch.runs.data() + pass.begin, count, cudaMemcpyHostToDevice);
+            !ok) {
+            return ok.error();
         }
         constexpr unsigned kThreads = 128;
         const auto blocks = static_cast<unsigned>((count + kThreads - 1) / kThreads);
         sweep_kernel<<<blocks, kThreads>>>(*d_symbols, *d_lines, *d_runs, count, *d_returns,
                                            *d_states);
-        if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess) {
-            return DeviceMemory::error("kernel launch", e);
+        if (auto ok = wait_for_kernel(); !ok) {
+            return ok.error();
         }
-        if (const cudaError_t e = cudaDeviceSynchronize(); e != cudaSuccess) {
-            return DeviceMemory::error("kernel", e);
+        if (auto ok = copy(states.data() + pass.begin, *d_states, count, cudaMemcpyDeviceToHost);
+            !ok) {
+            return ok.error();
         }
-        if (const cudaError_t e = cudaMemcpy(states.data() + pass.begin, *d_states,
-                                             count * sizeof(RunState), cudaMemcpyDeviceToHost);
-            e != cudaSuccess) {
-            return DeviceMemory::error("cudaMemcpy", e);
-        }
-        if (pass.returns_size > 0) {
-            if (const cudaError_t e =
-                    cudaMemcpy(returns.data() + pass.returns_begin, *d_returns,
-                               pass.returns_size * sizeof(double), cudaMemcpyDeviceToHost);
-                e != cudaSuccess) {
-                return DeviceMemory::error("cudaMemcpy", e);
-            }
+        if (auto ok = copy(returns.data() + pass.returns_begin, *d_returns, pass.returns_size,
+                           cudaMemcpyDeviceToHost);
+            !ok) {
+            return ok.error();
         }
     }
     return {};
@@ -216,27 +233,20 @@ Result<void> launch_indicators(std::span<const SeriesColumns> series,
         if (count == 0) {
             continue;
         }
-        if (const cudaError_t e = cudaMemcpy(*d_tasks, tasks.data() + pass.begin,
-                                             count * sizeof(IndicatorTask), cudaMemcpyHostToDevice);
-            e != cudaSuccess) {
-            return DeviceMemory::error("cudaMemcpy", e);
+        if (auto ok = copy(*d_tasks, tasks.data() + pass.begin, count, cudaMemcpyHostToDevice);
+            !ok) {
+            return ok.error();
         }
         constexpr unsigned kThreads = 64;
         const auto blocks = static_cast<unsigned>((count + kThreads - 1) / kThreads);
         indicator_kernel<<<blocks, kThreads>>>(*d_series, *d_tasks, count, *d_out);
-        if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess) {
-            return DeviceMemory::error("kernel launch", e);
+        if (auto ok = wait_for_kernel(); !ok) {
+            return ok.error();
         }
-        if (const cudaError_t e = cudaDeviceSynchronize(); e != cudaSuccess) {
-            return DeviceMemory::error("kernel", e);
-        }
-        if (pass.out_size > 0) {
-            if (const cudaError_t e =
-                    cudaMemcpy(out.data() + pass.out_begin, *d_out, pass.out_size * sizeof(double),
-                               cudaMemcpyDeviceToHost);
-                e != cudaSuccess) {
-                return DeviceMemory::error("cudaMemcpy", e);
-            }
+        if (auto ok =
+                copy(out.data() + pass.out_begin, *d_out, pass.out_size, cudaMemcpyDeviceToHost);
+            !ok) {
+            return ok.error();
         }
     }
     return {};
