@@ -18,6 +18,7 @@
 #include <tradpal/core/file.hpp>
 #include <tradpal/data/export.hpp>
 #include <tradpal/data/generate.hpp>
+#include <tradpal/gpu/device.hpp>
 #include <tradpal/indicators/registry.hpp>
 #include <tradpal/ml/trainer.hpp>
 #include <tradpal/research/grid.hpp>
@@ -354,20 +355,28 @@ std::vector<BenchRow> run_benchmarks(const Context& ctx, const BenchArgs& a,
                          fmt::format("{} workers", ctx.thread_count()), all));
     step();
 
-    // 7. The same sweep on all workers vs the GPU (its lines computed on the host, included).
-    options.threads = 0;
-    options.device = research::SweepDevice::Gpu;
-    options.gpu_memory_limit = ctx.settings.values.gpu.memory_limit;
-    research::SweepOutcome on_gpu;
-    const Measured gpu = measure(
-        runs, [&] { on_gpu = research::run_sweep(std::span(&traded, 1), request, options); });
+    // 7. The same sweep on all workers vs the GPU (its lines computed on the host, included);
+    // without a device there is nothing to measure (the sweep would only run on the CPU again).
     const std::string gpu_what = fmt::format("sweep of {} sets on the GPU", request.grid.size());
     const std::string cpu_side = fmt::format("{} workers", ctx.thread_count());
-    if (on_gpu.gpu_evaluated == request.grid.size()) {
-        out.push_back(row_of(gpu_what, cpu_side, all, "GPU", gpu));
-    } else {
+    const auto not_measured = [&](const std::string& why) {
         out.push_back(row_of(gpu_what, cpu_side, all, "GPU", Measured{std::nan(""), std::nullopt},
-                             fmt::format("GPU not measured: {}", on_gpu.gpu_unavailable)));
+                             fmt::format("GPU not measured: {}", why)));
+    };
+    if (auto devices = gpu::query_devices(); !devices) {
+        not_measured(devices.error().message);
+    } else {
+        options.threads = 0;
+        options.device = research::SweepDevice::Gpu;
+        options.gpu_memory_limit = ctx.settings.values.gpu.memory_limit;
+        research::SweepOutcome on_gpu;
+        const Measured gpu = measure(
+            runs, [&] { on_gpu = research::run_sweep(std::span(&traded, 1), request, options); });
+        if (on_gpu.gpu_evaluated == request.grid.size()) {
+            out.push_back(row_of(gpu_what, cpu_side, all, "GPU", gpu));
+        } else {
+            not_measured(on_gpu.gpu_unavailable);
+        }
     }
     step();
     return out;
