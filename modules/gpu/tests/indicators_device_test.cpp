@@ -14,7 +14,7 @@ TEST(BatchIndicatorsDevice, EqualsCpuOnRandomWalks) {
     }
     testing::check_batch({testing::random_walk(20000, 1), testing::random_walk(3000, 2),
                           testing::random_walk(10, 4)},
-                         Backend::Device);
+                         Backend::Device, testing::expect_close);
 }
 
 TEST(BatchIndicatorsDevice, EqualsCpuOnBitstampHourly) {
@@ -25,7 +25,7 @@ TEST(BatchIndicatorsDevice, EqualsCpuOnBitstampHourly) {
     if (!bitstamp) {
         GTEST_SKIP() << "../shared/data is not available";
     }
-    testing::check_batch({*bitstamp}, Backend::Device);
+    testing::check_batch({*bitstamp}, Backend::Device, testing::expect_close);
 }
 
 }  // namespace

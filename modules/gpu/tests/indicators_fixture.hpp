@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // Batch indicators of the GPU next to modules/indicators' batch forms: random walks and, when
-// ../shared is there, Bitstamp's hourly BTC/USD; equal within 1e-9 relative.
+// ../shared is there, Bitstamp's hourly BTC/USD; equal to the bit (host loop) or within 1e-9
+// relative.
 #pragma once
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -132,20 +135,35 @@ inline void expect_close(const std::vector<double>& gpu, const std::vector<doubl
     EXPECT_EQ(bad, 0U);
 }
 
-/// Every indicator of six_indicators() over every series, on `backend`, against the CPU.
-inline void check_batch(const std::vector<Columns>& series, Backend backend) {
+/// Every value the same bits as the CPU's (NaN included).
+inline void expect_same_bits(const std::vector<double>& gpu, const std::vector<double>& cpu) {
+    ASSERT_EQ(gpu.size(), cpu.size());
+    std::size_t bad = 0;
+    for (std::size_t i = 0; i < cpu.size(); ++i) {
+        if (std::bit_cast<std::uint64_t>(gpu[i]) != std::bit_cast<std::uint64_t>(cpu[i]) &&
+            ++bad <= 3) {
+            ADD_FAILURE() << "value " << i << ": " << gpu[i] << " vs " << cpu[i];
+        }
+    }
+    EXPECT_EQ(bad, 0U);
+}
+
+/// Every indicator of six_indicators() over every series, with `options`, against the CPU's
+/// batch forms, each output compared by `compare` (expect_close or expect_same_bits).
+inline void check_batch(const std::vector<Columns>& series, const BatchOptions& options,
+                        void (*compare)(const std::vector<double>&, const std::vector<double>&)) {
     std::vector<IndicatorSeries> views;
     for (const Columns& c : series) {
         views.push_back(c.view());
     }
     const std::vector<BatchIndicator> list = six_indicators();
-    auto out = batch_indicators(views, list, backend);
+    auto out = batch_indicators(views, list, options);
     ASSERT_TRUE(out) << out.error().message;
     ASSERT_EQ(out->size(), series.size() * list.size());
     for (std::size_t s = 0; s < series.size(); ++s) {
         for (std::size_t k = 0; k < list.size(); ++k) {
             SCOPED_TRACE(::testing::Message() << "series " << s << ", indicator " << k);
-            expect_close((*out)[s * list.size() + k], cpu_values(series[s], list[k]));
+            compare((*out)[s * list.size() + k], cpu_values(series[s], list[k]));
         }
     }
 }

@@ -2,9 +2,6 @@
 // The batch indicators' per-thread code, run by the host loop, against modules/indicators:
 // both run tradpal/indicators/kernels.hpp, so every value is the same bits.
 // (indicators_device_test.cpp checks the device within 1e-9.)
-#include <bit>
-#include <cstdint>
-
 #include <gtest/gtest.h>
 
 #include "indicators_fixture.hpp"
@@ -16,30 +13,7 @@ namespace {
 /// batch forms bit for bit (NaN included).
 void check_batch_bits(const std::vector<testing::Columns>& series,
                       const BatchOptions& options = Backend::HostLoop) {
-    std::vector<IndicatorSeries> views;
-    for (const testing::Columns& c : series) {
-        views.push_back(c.view());
-    }
-    const std::vector<BatchIndicator> list = testing::six_indicators();
-    auto out = batch_indicators(views, list, options);
-    ASSERT_TRUE(out) << out.error().message;
-    ASSERT_EQ(out->size(), series.size() * list.size());
-    for (std::size_t s = 0; s < series.size(); ++s) {
-        for (std::size_t k = 0; k < list.size(); ++k) {
-            SCOPED_TRACE(::testing::Message() << "series " << s << ", indicator " << k);
-            const std::vector<double>& host = (*out)[s * list.size() + k];
-            const std::vector<double> cpu = testing::cpu_values(series[s], list[k]);
-            ASSERT_EQ(host.size(), cpu.size());
-            std::size_t bad = 0;
-            for (std::size_t i = 0; i < cpu.size(); ++i) {
-                if (std::bit_cast<std::uint64_t>(host[i]) != std::bit_cast<std::uint64_t>(cpu[i]) &&
-                    ++bad <= 3) {
-                    ADD_FAILURE() << "value " << i << ": " << host[i] << " vs " << cpu[i];
-                }
-            }
-            EXPECT_EQ(bad, 0U);
-        }
-    }
+    testing::check_batch(series, options, testing::expect_same_bits);
 }
 
 TEST(BatchIndicators, HostLoopEqualsCpuOnRandomWalks) {

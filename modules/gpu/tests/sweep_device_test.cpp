@@ -11,7 +11,6 @@ namespace tradpal::gpu {
 namespace {
 
 using testing::CrossCase;
-using testing::expect_same;
 using testing::RuleCase;
 
 template <class Case>
@@ -19,14 +18,7 @@ void check_device(const Case& c, const BatchOptions& options = {}) {
     if (auto devices = query_devices(); !devices) {
         GTEST_SKIP() << devices.error().message;
     }
-    auto gpu = simulate_sweep(c.batch, options);
-    ASSERT_TRUE(gpu) << gpu.error().message;
-    ASSERT_EQ(gpu->size(), c.batch.runs.size());
-    backtest::SimulationWorkspace workspace;
-    for (std::size_t k = 0; k < c.batch.runs.size(); ++k) {
-        SCOPED_TRACE(k);
-        expect_same((*gpu)[k], c.cpu(k, workspace));
-    }
+    testing::expect_sweep_equals_cpu(c, options);
 }
 
 TEST(GpuSweepDevice, EqualsSimulatorOnMinuteBars) {

@@ -260,4 +260,25 @@ private:
     }
 };
 
+/// Runs the batch of `c` (a CrossCase or a RuleCase) with `options` and expects every run's
+/// metrics to be the CPU simulator's, bit for bit; returns how many runs traded.
+template <class Case>
+std::size_t expect_sweep_equals_cpu(const Case& c, const BatchOptions& options) {
+    auto gpu = simulate_sweep(c.batch, options);
+    EXPECT_TRUE(gpu) << gpu.error().message;
+    if (!gpu) {
+        return 0;
+    }
+    EXPECT_EQ(gpu->size(), c.batch.runs.size());
+    bt::SimulationWorkspace workspace;
+    std::size_t traded = 0;
+    for (std::size_t k = 0; k < c.batch.runs.size() && k < gpu->size(); ++k) {
+        SCOPED_TRACE(k);
+        const bt::Metrics cpu = c.cpu(k, workspace);
+        expect_same((*gpu)[k], cpu);
+        traded += cpu.trades > 0 ? 1 : 0;
+    }
+    return traded;
+}
+
 }  // namespace tradpal::gpu::testing

@@ -13,22 +13,11 @@ namespace tradpal::gpu {
 namespace {
 
 using testing::CrossCase;
-using testing::expect_same;
 using testing::RuleCase;
 
 template <class Case>
 void check_host_loop(const Case& c, const BatchOptions& options = Backend::HostLoop) {
-    auto gpu = simulate_sweep(c.batch, options);
-    ASSERT_TRUE(gpu) << gpu.error().message;
-    ASSERT_EQ(gpu->size(), c.batch.runs.size());
-    backtest::SimulationWorkspace workspace;
-    std::size_t traded = 0;
-    for (std::size_t k = 0; k < c.batch.runs.size(); ++k) {
-        SCOPED_TRACE(k);
-        const backtest::Metrics cpu = c.cpu(k, workspace);
-        expect_same((*gpu)[k], cpu);
-        traded += cpu.trades > 0 ? 1 : 0;
-    }
+    const std::size_t traded = testing::expect_sweep_equals_cpu(c, options);
     EXPECT_GT(traded, c.batch.runs.size() / 2);  // the comparison is about trades, mostly
 }
 

@@ -135,43 +135,6 @@ TEST(Sweep, RowsAndTopDoNotDependOnTheThreads) {
     }
 }
 
-TEST(Sweep, GpuRowsAreTheCpuRowsStopsIncludedAndRulesFallBack) {
-    // The GPU path with the device threads' code run on the host: the same rows, in the same
-    // order, sets with a stop loss included; rule sets go to the CPU and are counted.
-    const Market market;
-    const SweepRequest request =
-        request_of(grid_of({"fast=3:15:4", "slow=10:40:10", "ma=sma,ema", "stop_loss=0,0.02"}),
-                   {"allow_short=1"});
-    SweepOutcome cpu;
-    SweepOutcome gpu;
-    const auto rows_cpu = all_rows(market, request, 2, &cpu);
-    const auto rows_gpu = all_rows(market, request, 2, &gpu, SweepDevice::GpuHostLoop);
-    ASSERT_EQ(rows_cpu.size(), rows_gpu.size());
-    for (std::size_t k = 0; k < rows_cpu.size(); ++k) {
-        EXPECT_EQ(rows_gpu[k].symbol, rows_cpu[k].symbol);
-        EXPECT_EQ(rows_gpu[k].set, rows_cpu[k].set);
-        EXPECT_EQ(rows_gpu[k].metrics.final_value, rows_cpu[k].metrics.final_value) << k;
-        EXPECT_EQ(rows_gpu[k].metrics.trades, rows_cpu[k].metrics.trades) << k;
-        EXPECT_EQ(rows_gpu[k].metrics.sharpe, rows_cpu[k].metrics.sharpe) << k;
-    }
-    EXPECT_EQ(gpu.gpu_evaluated, rows_cpu.size());
-    EXPECT_EQ(gpu.gpu_fallback, 0U);
-    EXPECT_TRUE(gpu.gpu_unavailable.empty());
-    ASSERT_EQ(gpu.top.size(), cpu.top.size());
-    for (std::size_t k = 0; k < cpu.top.size(); ++k) {
-        EXPECT_EQ(gpu.top[k].set, cpu.top[k].set) << k;
-    }
-
-    SweepRequest rules = request_of(grid_of({"slow=10,20"}), {}, "rules");
-    rules.rules.entry = "close > sma(close, {slow})";
-    rules.rules.exit = "close < sma(close, {slow})";
-    SweepOutcome on_cpu;
-    const auto rule_rows = all_rows(market, rules, 2, &on_cpu, SweepDevice::GpuHostLoop);
-    EXPECT_EQ(rule_rows.size(), 4U);
-    EXPECT_EQ(on_cpu.gpu_evaluated, 0U);
-    EXPECT_EQ(on_cpu.gpu_fallback, 4U);
-}
-
 /// Every number of two metrics is the same to the bit.
 void expect_same_metrics(const bt::Metrics& x, const bt::Metrics& y) {
     const auto bits = [](double v) {
@@ -193,6 +156,51 @@ void expect_same_metrics(const bt::Metrics& x, const bt::Metrics& y) {
     EXPECT_EQ(optional_bits(x.profit_factor), optional_bits(y.profit_factor));
     EXPECT_EQ(optional_bits(x.avg_trade_bars), optional_bits(y.avg_trade_bars));
     EXPECT_EQ(optional_bits(x.expectancy), optional_bits(y.expectancy));
+}
+
+/// The GPU path's rows are the CPU's: the same (symbol, set) in the same order, and the same
+/// metrics to the bit. Returns how many of them traded.
+std::size_t expect_same_rows(const std::vector<SweepRow>& gpu, const std::vector<SweepRow>& cpu) {
+    EXPECT_EQ(gpu.size(), cpu.size());
+    std::size_t traded = 0;
+    for (std::size_t k = 0; k < cpu.size() && k < gpu.size(); ++k) {
+        SCOPED_TRACE(k);
+        EXPECT_EQ(gpu[k].symbol, cpu[k].symbol);
+        EXPECT_EQ(gpu[k].set, cpu[k].set);
+        expect_same_metrics(gpu[k].metrics, cpu[k].metrics);
+        traded += cpu[k].metrics.trades > 0 ? 1 : 0;
+    }
+    return traded;
+}
+
+TEST(Sweep, GpuRowsAreTheCpuRowsStopsIncludedAndRulesFallBack) {
+    // The GPU path with the device threads' code run on the host: the same rows, in the same
+    // order, sets with a stop loss included; rule sets go to the CPU and are counted.
+    const Market market;
+    const SweepRequest request =
+        request_of(grid_of({"fast=3:15:4", "slow=10:40:10", "ma=sma,ema", "stop_loss=0,0.02"}),
+                   {"allow_short=1"});
+    SweepOutcome cpu;
+    SweepOutcome gpu;
+    const auto rows_cpu = all_rows(market, request, 2, &cpu);
+    const auto rows_gpu = all_rows(market, request, 2, &gpu, SweepDevice::GpuHostLoop);
+    expect_same_rows(rows_gpu, rows_cpu);
+    EXPECT_EQ(gpu.gpu_evaluated, rows_cpu.size());
+    EXPECT_EQ(gpu.gpu_fallback, 0U);
+    EXPECT_TRUE(gpu.gpu_unavailable.empty());
+    ASSERT_EQ(gpu.top.size(), cpu.top.size());
+    for (std::size_t k = 0; k < cpu.top.size(); ++k) {
+        EXPECT_EQ(gpu.top[k].set, cpu.top[k].set) << k;
+    }
+
+    SweepRequest rules = request_of(grid_of({"slow=10,20"}), {}, "rules");
+    rules.rules.entry = "close > sma(close, {slow})";
+    rules.rules.exit = "close < sma(close, {slow})";
+    SweepOutcome on_cpu;
+    const auto rule_rows = all_rows(market, rules, 2, &on_cpu, SweepDevice::GpuHostLoop);
+    EXPECT_EQ(rule_rows.size(), 4U);
+    EXPECT_EQ(on_cpu.gpu_evaluated, 0U);
+    EXPECT_EQ(on_cpu.gpu_fallback, 4U);
 }
 
 TEST(Sweep, GpuRunsEveryBuiltInStrategyAsTheCpuDoes) {
@@ -220,14 +228,7 @@ TEST(Sweep, GpuRunsEveryBuiltInStrategyAsTheCpuDoes) {
         SweepOutcome gpu;
         const auto rows_cpu = all_rows(market, request, 2, &cpu);
         const auto rows_gpu = all_rows(market, request, 2, &gpu, SweepDevice::GpuHostLoop);
-        ASSERT_EQ(rows_cpu.size(), rows_gpu.size());
-        std::size_t traded = 0;
-        for (std::size_t k = 0; k < rows_cpu.size(); ++k) {
-            SCOPED_TRACE(k);
-            EXPECT_EQ(rows_gpu[k].set, rows_cpu[k].set);
-            expect_same_metrics(rows_gpu[k].metrics, rows_cpu[k].metrics);
-            traded += rows_cpu[k].metrics.trades > 0 ? 1 : 0;
-        }
+        const std::size_t traded = expect_same_rows(rows_gpu, rows_cpu);
         ASSERT_GT(rows_cpu.size(), 0U);
         EXPECT_GT(traded, rows_cpu.size() / 2);
         EXPECT_EQ(gpu.gpu_evaluated, rows_cpu.size());
@@ -243,10 +244,7 @@ TEST(Sweep, GpuBudgetTooSmallForTheInputsLeavesTheSweepToTheCpu) {
     SweepOutcome gpu;
     const auto rows_cpu = all_rows(market, request, 2, &cpu);
     const auto rows_gpu = all_rows(market, request, 2, &gpu, SweepDevice::GpuHostLoop, 1000);
-    ASSERT_EQ(rows_cpu.size(), rows_gpu.size());
-    for (std::size_t k = 0; k < rows_cpu.size(); ++k) {
-        EXPECT_EQ(rows_gpu[k].metrics.final_value, rows_cpu[k].metrics.final_value) << k;
-    }
+    expect_same_rows(rows_gpu, rows_cpu);
     EXPECT_EQ(gpu.gpu_evaluated, 0U);
     EXPECT_NE(gpu.gpu_unavailable.find("memory_limit"), std::string::npos) << gpu.gpu_unavailable;
 }
@@ -258,10 +256,7 @@ TEST(Sweep, GpuWithoutADeviceRunsEverythingOnTheCpu) {
     SweepOutcome gpu;
     const auto rows_cpu = all_rows(market, request, 2, &cpu);
     const auto rows_gpu = all_rows(market, request, 2, &gpu, SweepDevice::Gpu);
-    ASSERT_EQ(rows_cpu.size(), rows_gpu.size());
-    for (std::size_t k = 0; k < rows_cpu.size(); ++k) {
-        EXPECT_EQ(rows_gpu[k].metrics.final_value, rows_cpu[k].metrics.final_value) << k;
-    }
+    expect_same_rows(rows_gpu, rows_cpu);
     if (gpu.gpu_evaluated == 0) {
         EXPECT_FALSE(gpu.gpu_unavailable.empty());  // and says why
     }
