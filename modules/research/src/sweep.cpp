@@ -337,6 +337,12 @@ void SweepEngine::compute(std::size_t b, std::vector<SweepRow>& out) {
 }
 
 void SweepEngine::run_gpu(const bt::SymbolSeries& s) {
+    gpu::BatchOptions gpu_options(options_.device == SweepDevice::GpuHostLoop
+                                      ? gpu::Backend::HostLoop
+                                      : gpu::Backend::Device);
+    gpu_options.device = options_.gpu_device;
+    gpu_options.memory_limit = options_.gpu_memory_limit;
+    gpu_options.memory_bytes = options_.gpu_memory_bytes;
     // Each set as a rule over lines; every distinct source of lines is computed once (in
     // parallel) and uploaded once.
     std::vector<std::pair<std::size_t, GpuRule>> planned;  // (set, rule)
@@ -357,6 +363,15 @@ void SweepEngine::run_gpu(const bt::SymbolSeries& s) {
         planned.emplace_back(k, std::move(*rule));
     }
     if (planned.empty()) {
+        return;
+    }
+    // Without a device this symbol and the next ones run on the CPU: no line computed for it.
+    if (auto target = gpu::batch_target(gpu_options); !target) {
+        if (target.error().code != ErrorCode::Unavailable) {
+            throw Exception(target.error());
+        }
+        gpu_off_ = true;
+        outcome_.gpu_unavailable = target.error().message;
         return;
     }
     std::sort(sources.begin(), sources.end());
@@ -409,19 +424,13 @@ void SweepEngine::run_gpu(const bt::SymbolSeries& s) {
         run.config = static_cast<std::uint32_t>(batch.configs.size() - 1);
         batch.runs.push_back(run);
     }
-    gpu::BatchOptions gpu_options(options_.device == SweepDevice::GpuHostLoop
-                                      ? gpu::Backend::HostLoop
-                                      : gpu::Backend::Device);
-    gpu_options.device = options_.gpu_device;
-    gpu_options.memory_limit = options_.gpu_memory_limit;
-    gpu_options.memory_bytes = options_.gpu_memory_bytes;
     auto metrics = gpu::simulate_sweep(batch, gpu_options);
     if (!metrics) {
         if (metrics.error().code != ErrorCode::Unavailable) {
             throw Exception(metrics.error());
         }
-        // No device (or it failed, or the bars and lines alone exceed the memory budget):
-        // this symbol and the next ones run on the CPU.
+        // The device failed, or the bars and lines alone exceed the memory budget: this
+        // symbol and the next ones run on the CPU.
         gpu_off_ = true;
         outcome_.gpu_unavailable = metrics.error().message;
         return;
